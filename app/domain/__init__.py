@@ -1,0 +1,1 @@
+"""Pure domain rules of Attune: no Flask, no database, no network."""

@@ -1,0 +1,53 @@
+"""The listener guard: label a listener's message and decide whether it reaches the speaker.
+
+Pure and typed: no Flask, no database, no network.  ``judge`` reads the listener's text and the
+speaker's last message and returns a :class:`Verdict` (label, action, a kind reason and a
+suggestion), following docs/listener-moves.md.
+"""
+
+from __future__ import annotations
+
+from app.domain.guard.decide import classify
+from app.domain.guard.labels import (
+    ALLOWED_LABELS,
+    BLOCK_LABELS,
+    LABELS,
+    NUDGE_LABELS,
+    Action,
+    Label,
+    Strictness,
+    Verdict,
+    action_for,
+)
+from app.domain.guard.model import default_model
+from app.domain.guard.suggest import QUESTION_BANK, reason_for, reflection_starter, suggestion_for
+
+__all__ = [
+    "ALLOWED_LABELS",
+    "BLOCK_LABELS",
+    "LABELS",
+    "NUDGE_LABELS",
+    "QUESTION_BANK",
+    "Action",
+    "Label",
+    "Strictness",
+    "Verdict",
+    "judge",
+    "reflection_starter",
+]
+
+# A message with no words (empty, emoji only) is neither a reflection nor a question: it is
+# nudged, so gentle mode still lets a heart through.
+_NO_WORDS_LABEL: Label = "sympathy"
+
+
+def judge(text: str, *, speaker_said: str = "") -> Verdict:
+    """Label one listener message and say whether it may reach the speaker, and why."""
+    found = classify(text, speaker_said=speaker_said, model=default_model())
+    label = _NO_WORDS_LABEL if found is None else found
+    return Verdict(
+        label=label,
+        action=action_for(label),
+        reason=reason_for(found),
+        suggestion=suggestion_for(label, text=text, speaker_said=speaker_said),
+    )

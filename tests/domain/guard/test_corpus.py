@@ -1,0 +1,35 @@
+"""The guard meets the product thresholds on the couples' dev corpus, and generalises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.domain.guard.evaluate import (
+    Example,
+    default_predict,
+    evaluate,
+    read_corpus,
+    read_written,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+HOLDOUT = Path(__file__).with_name("data") / "written-holdout.txt"
+
+
+def test_dev_corpus_meets_the_thresholds() -> None:
+    examples, _ = read_corpus(DATA / "listener-moves-dev.csv")
+    assert len(examples) == 260
+    report = evaluate(examples, predict=default_predict)
+    assert report.stop_rate >= 0.95, report.as_json()
+    assert report.false_hold <= 0.03, report.as_json()
+
+
+def _holdout() -> list[Example]:
+    return read_written(HOLDOUT)
+
+
+def test_written_holdout_never_trained_on() -> None:
+    report = evaluate(_holdout(), predict=default_predict)
+    assert report.rows > 100
+    assert report.stop_rate >= 0.85, report.as_json()
+    assert report.false_hold <= 0.05, report.as_json()

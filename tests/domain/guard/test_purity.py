@@ -1,0 +1,35 @@
+"""The guard is pure: it imports only the standard library and itself."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+from app.domain import guard
+
+PACKAGE = Path(guard.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_only_stdlib_and_own_modules() -> None:
+    for path in PACKAGE.glob("*.py"):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            assert top in sys.stdlib_module_names or name.startswith("app.domain.guard"), (
+                f"{path.name} imports {name}"
+            )
+
+
+def test_weights_ship_in_the_repo() -> None:
+    assert (PACKAGE / "model_weights.json").stat().st_size > 0
