@@ -1,0 +1,47 @@
+# Attune: `make run` serves the app on SQLite; `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+.PHONY: install dev-install run migrate test test-fast bench lighthouse clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed
+
+dev-install: $(VENV)/.dev-installed node_modules/.installed
+
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
+
+run: migrate
+	SOCKETIO_ASYNC_MODE=threading $(BIN)/python -m app
+
+test: dev-install
+	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install -y chromium (browser tests never skip)"; exit 1; }
+	$(BIN)/pytest -q
+
+test-fast: dev-install
+	$(BIN)/pytest -q -m "not browser and not scaleout"
+
+bench: dev-install
+	$(BIN)/python benchmarks/guard_bench.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,1 @@
+"""HTTP blueprints: thin adapters over the services, one package per feature."""

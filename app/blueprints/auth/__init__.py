@@ -1,0 +1,174 @@
+"""Sign up, sign in (passkey or password) and sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, logout_user
+
+from app.extensions import limiter
+from app.realtime.sessions import disconnect_user
+from app.security import start_session
+from app.services import accounts, passkeys
+from app.services.accounts import AccountError
+from app.services.passkeys import PasskeyError
+
+bp = Blueprint("auth", __name__)
+
+SIGNIN_LIMIT = "10 per minute;60 per hour"
+SIGNUP_LIMIT = "5 per minute;30 per hour"
+PASSKEY_LIMIT = "20 per minute;120 per hour"
+
+
+def _next_url() -> str:
+    """A safe local place to go after signing in (never another site)."""
+    target = request.values.get("next", "") or session.pop("after_login", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return url_for("main.home")
+
+
+def _remember_next() -> None:
+    """Keep where to go after signing in (an invite page, say) across the sign-in pages."""
+    if request.args.get("next"):
+        session["after_login"] = _next_url()
+
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise PasskeyError("The request body must be a JSON object.", code="invalid")
+    return data
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+def signup() -> ResponseReturnValue:
+    """Create an account with a password (the page also offers passkey-only sign-up)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    _remember_next()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = accounts.sign_up_problems(
+            email=request.form.get("email"), name=request.form.get("name"),
+            password=request.form.get("password"))
+    if request.method == "POST" and not errors:
+        try:
+            user = accounts.sign_up_with_password(
+                email=request.form.get("email"), name=request.form.get("name"),
+                password=request.form.get("password"))
+        except AccountError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            target = _next_url()  # read before the new session replaces the old one
+            start_session(user)
+            flash(f"Welcome to Attune, {user.display_name}.", "success")
+            return redirect(target)
+    return render_template("auth/signup.html", errors=errors, form=request.form), (
+        400 if errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(SIGNIN_LIMIT, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """Sign in with a passkey (on the page) or an email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    _remember_next()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            user = accounts.authenticate(email=request.form.get("email"),
+                                         password=request.form.get("password"))
+        except AccountError as exc:
+            errors["form"] = exc.message
+        else:
+            target = _next_url()
+            start_session(user)
+            return redirect(target)
+    return render_template("auth/login.html", errors=errors, form=request.form), (
+        401 if errors else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    """Sign out on this device."""
+    user_id, session_key = current_user.id, session.get("sk", "")
+    logout_user()
+    session.clear()
+    disconnect_user(user_id, session_key=session_key)
+    flash("You're signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-all")
+@login_required
+def logout_all() -> ResponseReturnValue:
+    """Sign out of every device, this one included."""
+    user_id = current_user.id
+    accounts.sign_out_everywhere(current_user)
+    logout_user()
+    session.clear()
+    disconnect_user(user_id)
+    flash("You're signed out on every device.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/auth/passkey/register/options")
+@limiter.limit(PASSKEY_LIMIT)
+def passkey_register_options() -> ResponseReturnValue:
+    """Options for creating a passkey: for a new account, or for the signed-in one."""
+    data = _json_body()
+    if current_user.is_authenticated:
+        options = passkeys.begin_registration(user=current_user)
+    else:
+        options = passkeys.begin_registration(email=data.get("email"), name=data.get("name"))
+    return current_app_response(options)
+
+
+@bp.post("/auth/passkey/register/verify")
+@limiter.limit(PASSKEY_LIMIT)
+def passkey_register_verify() -> ResponseReturnValue:
+    """Check the new passkey; a passkey-only sign-up is signed in at once."""
+    data = _json_body()
+    signed_in = current_user.is_authenticated
+    user, passkey = passkeys.finish_registration(
+        credential=data.get("credential"), name=data.get("name"),
+        user=current_user._get_current_object() if signed_in else None)
+    if not signed_in:
+        target = _next_url()
+        start_session(user)
+        return jsonify(ok=True, redirect=target)
+    return jsonify(ok=True, passkey={"id": passkey.id, "name": passkey.name},
+                   redirect=url_for("settings.index"))
+
+
+@bp.post("/auth/passkey/login/options")
+@limiter.limit(PASSKEY_LIMIT)
+def passkey_login_options() -> ResponseReturnValue:
+    """Options for a username-less passkey sign-in."""
+    return current_app_response(passkeys.begin_authentication())
+
+
+@bp.post("/auth/passkey/login/verify")
+@limiter.limit(PASSKEY_LIMIT)
+def passkey_login_verify() -> ResponseReturnValue:
+    """Check the passkey's assertion and sign in."""
+    data = _json_body()
+    user = passkeys.finish_authentication(credential=data.get("credential"))
+    target = _next_url()
+    start_session(user)
+    return jsonify(ok=True, redirect=target)
+
+
+def current_app_response(options_json: str) -> ResponseReturnValue:
+    """Send pre-serialised WebAuthn options as JSON."""
+    from flask import current_app
+
+    return current_app.response_class(options_json, mimetype="application/json")

@@ -1,0 +1,1 @@
+"""Command-line groups for the ``flask`` command."""

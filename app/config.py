@@ -1,0 +1,106 @@
+"""Settings from the environment; development gets safe generated defaults, production fails fast."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when production is started without a required setting."""
+
+
+def _dev_secret_key() -> str:
+    """Return a per-checkout secret kept under instance/, so dev sessions survive restarts."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip().rstrip("/") for v in (value or "").split(",") if v.strip()]
+
+
+def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the app's settings from environment variables.
+
+    ``ATTUNE_ENV`` is ``development`` (default) or ``production``. In production SECRET_KEY,
+    DATABASE_URL and PUBLIC_URL are required and the app refuses to start without them.
+    """
+    env = dict(os.environ if env is None else env)
+    mode = env.get("ATTUNE_ENV", "development")
+    if mode not in {"development", "production"}:
+        raise ConfigError(f"ATTUNE_ENV must be development or production, not {mode!r}")
+    production = mode == "production"
+    port = int(env.get("PORT", "5000"))
+
+    if production:
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL") if not env.get(k)]
+        if missing:
+            raise ConfigError("Attune refuses to start in production without " + ", ".join(missing))
+        if len(env["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    secret_key = env.get("SECRET_KEY") or _dev_secret_key()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'attune.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    public_url = env.get("PUBLIC_URL", "").rstrip("/")
+    origins = _split(env.get("ALLOWED_ORIGINS"))
+    if not origins:
+        origins = [public_url] if public_url else [
+            f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    redis_url = env.get("REDIS_URL", "")
+
+    return {
+        "ENV_NAME": mode,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "PUBLIC_URL": public_url,
+        "RP_ID": env.get("RP_ID") or (urlsplit(public_url).hostname if public_url else None),
+        "RP_NAME": "Attune",
+        "ALLOWED_ORIGINS": origins,
+        "REDIS_URL": redis_url,
+        "SOCKETIO_MESSAGE_QUEUE": redis_url or None,
+        # Redis pub/sub ignores the db number: deployments sharing a Redis need their own channel.
+        "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "attune"),
+        # How many reverse proxies sit in front (their X-Forwarded-* headers are trusted).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # None lets Flask-SocketIO pick gevent under gunicorn; `make run` asks for threading.
+        "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "attune_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "SESSION_IDLE_TIMEOUT": timedelta(days=14),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(days=30),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": production,
+        "HSTS": production,
+        "INVITE_LIFETIME": timedelta(hours=48),
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+    }
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLite gets a busy timeout (WAL is set on connect); PostgreSQL a checked pool."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,76 @@
+"""Exercises: the catalog and the pure turn state machine the services drive."""
+
+from __future__ import annotations
+
+from app.domain.exercises.actions import (
+    Accept,
+    Action,
+    CallBreak,
+    Cancel,
+    Check,
+    ClientAction,
+    Confirm,
+    Decline,
+    EndEarly,
+    EndTurn,
+    FirstSpeakerChoice,
+    ListenerMessage,
+    Rate,
+    Ready,
+    Say,
+    Schedule,
+    Share,
+    Start,
+    Strictness,
+    VerdictAction,
+)
+from app.domain.exercises.catalog import (
+    CATALOG,
+    CHECK_TEXT,
+    ConfirmChoice,
+    ConfirmKind,
+    ExerciseKind,
+    get_kind,
+)
+from app.domain.exercises.parse import (
+    ACTION_TYPES,
+    Proposal,
+    parse_action,
+    parse_proposal,
+    parse_time,
+)
+from app.domain.exercises.state import (
+    CorruptStateError,
+    Event,
+    EventType,
+    ExerciseState,
+    Phase,
+    Rating,
+    event_to_dict,
+    listener_of,
+    role_of,
+    state_from_dict,
+    state_to_dict,
+    visible,
+)
+from app.domain.exercises.turns import (
+    apply,
+    available_actions,
+    new_exercise,
+    resolve_first_speaker,
+    resolve_say,
+)
+from app.domain.exercises.views import public_view
+
+__all__ = [
+    "ACTION_TYPES", "CATALOG", "CHECK_TEXT",
+    "Accept", "Action", "CallBreak", "Cancel", "Check", "ClientAction", "Confirm",
+    "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly", "EndTurn",
+    "Event", "EventType",
+    "ExerciseKind", "ExerciseState", "FirstSpeakerChoice", "ListenerMessage", "Phase",
+    "Proposal", "Rate", "Rating", "Ready", "Say", "Schedule", "Share", "Start", "Strictness",
+    "VerdictAction",
+    "apply", "available_actions", "event_to_dict", "get_kind", "listener_of", "new_exercise",
+    "parse_action", "parse_proposal", "parse_time", "public_view", "resolve_first_speaker",
+    "resolve_say", "role_of", "state_from_dict", "state_to_dict", "visible",
+]

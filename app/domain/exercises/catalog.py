@@ -1,0 +1,177 @@
+"""The exercise catalog: each kind is data the screens read, never a separate code path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from app.domain.errors import DomainError
+from app.domain.guard.suggest import CURIOUS_QUESTIONS
+
+ConfirmKind = Literal["landed", "not_quite", "more"]
+
+CHECK_TEXT = "Did I get that right? Is there more?"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmChoice:
+    """One answer the speaker can give to a reflection: a stable kind and its button label."""
+
+    kind: ConfirmKind
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseKind:
+    """One exercise of the catalog: its words, its timing and its question bank."""
+
+    slug: str
+    title: str
+    summary: str
+    speaker_instructions: tuple[str, ...]
+    listener_instructions: tuple[str, ...]
+    question_bank: tuple[str, ...]
+    reflection_starters: tuple[str, ...]
+    listener_pause_seconds: int
+    suggested_turn_minutes: int
+    confirm_choices: tuple[ConfirmChoice, ...]
+    # Shown to the listener while the quiet pause counts down; empty when there is no pause.
+    pause_prompt: str = ""
+    check_text: str = CHECK_TEXT
+
+
+CONFIRM_CHOICES: tuple[ConfirmChoice, ...] = (
+    ConfirmChoice("landed", "That's it"),
+    ConfirmChoice("not_quite", "Not quite…"),
+    ConfirmChoice("more", "There's more"),
+)
+
+CONFIRM_LABELS: Mapping[str, str] = MappingProxyType({c.kind: c.label for c in CONFIRM_CHOICES})
+
+_REFLECTION_STARTERS: tuple[str, ...] = (
+    "So what I'm hearing is…",
+    "It sounds like you felt…",
+    "You're saying that…",
+    "It makes sense you'd feel… because…",
+)
+
+_CURIOUS_QUESTIONS: tuple[str, ...] = CURIOUS_QUESTIONS
+
+_KINDS: tuple[ExerciseKind, ...] = (
+    ExerciseKind(
+        slug="speaker_listener",
+        title="Speaker–Listener",
+        summary="One of you holds the floor and shares; the other says back what they heard.",
+        speaker_instructions=(
+            "You hold the floor: share in short pieces.",
+            "Talk about your own feelings and needs, not about your partner's faults.",
+            "After each reflection, tell your partner if it landed.",
+            "When you feel heard, end your turn.",
+        ),
+        listener_instructions=(
+            "Your partner holds the floor: listen to understand, not to reply.",
+            "Say back in your own words what you heard, or ask a curious question.",
+            "No advice, no defending, no stories of your own. Your turn comes.",
+        ),
+        question_bank=(
+            "Can you tell me more about that?",
+            "What was it like for you when…?",
+            "What do you need right now?",
+        ),
+        reflection_starters=_REFLECTION_STARTERS,
+        listener_pause_seconds=0,
+        suggested_turn_minutes=10,
+        confirm_choices=CONFIRM_CHOICES,
+    ),
+    ExerciseKind(
+        slug="slow_down",
+        title="Slow it down",
+        summary="After each message the listener waits a quiet moment before answering.",
+        speaker_instructions=(
+            "You hold the floor: share one thing at a time.",
+            "Your partner will take a quiet pause before answering. Let it be quiet.",
+            "Tell your partner if their reflection landed.",
+            "When you feel heard, end your turn.",
+        ),
+        listener_instructions=(
+            "After each message, wait for the pause to end before you answer.",
+            "Use the pause to notice the tone and the feeling, not only the words.",
+            "Then reflect what you heard, or ask a curious question.",
+        ),
+        question_bank=(
+            "What are you feeling as you tell me this?",
+            "Can you tell me more about that?",
+            "What do you need right now?",
+        ),
+        reflection_starters=(
+            "I hear that you feel…",
+            "It sounds like underneath that there's…",
+            *_REFLECTION_STARTERS[:2],
+        ),
+        listener_pause_seconds=10,
+        suggested_turn_minutes=10,
+        confirm_choices=CONFIRM_CHOICES,
+        pause_prompt="Breathe. What tone do you hear? What might your partner be feeling?",
+    ),
+    ExerciseKind(
+        slug="curious_questions",
+        title="Curious questions",
+        summary="The listener explores with open questions, from the bank or their own.",
+        speaker_instructions=(
+            "You hold the floor: answer the questions as openly as you like.",
+            "You can always say you'd rather not answer one.",
+            "When you feel heard, end your turn.",
+        ),
+        listener_instructions=(
+            "Ask questions that let your partner answer any way they like.",
+            "Pick one from the list or write your own.",
+            "Reflect what you hear before the next question.",
+        ),
+        question_bank=_CURIOUS_QUESTIONS,
+        reflection_starters=_REFLECTION_STARTERS,
+        listener_pause_seconds=0,
+        suggested_turn_minutes=10,
+        confirm_choices=CONFIRM_CHOICES,
+    ),
+    ExerciseKind(
+        slug="share_a_joy",
+        title="Share a joy",
+        summary="Empathy for good news: one of you tells a win, the other reflects it back.",
+        speaker_instructions=(
+            "Tell your partner about something that went well, big or small.",
+            "Say what it meant to you and how it felt.",
+            "When you feel celebrated, end your turn.",
+        ),
+        listener_instructions=(
+            "Reflect the joy: say back what happened and how it felt for them.",
+            "Ask about the best moment. Stay with their win, not yours.",
+            "No \"but\", no \"at least\", no advice.",
+        ),
+        question_bank=(
+            "What was the best moment?",
+            "How did it feel when it happened?",
+            "What does this mean to you?",
+            "Can you tell me more about that?",
+        ),
+        reflection_starters=(
+            "You sound so proud that…",
+            "It sounds like it meant a lot to you when…",
+            "So you felt…",
+        ),
+        listener_pause_seconds=0,
+        suggested_turn_minutes=5,
+        confirm_choices=CONFIRM_CHOICES,
+    ),
+)
+
+CATALOG: Mapping[str, ExerciseKind] = MappingProxyType({kind.slug: kind for kind in _KINDS})
+
+
+def get_kind(slug: str) -> ExerciseKind:
+    """Return the catalog entry for ``slug`` or raise ``DomainError(code="unknown_exercise")``."""
+    kind = CATALOG.get(slug) if isinstance(slug, str) else None
+    if kind is None:
+        raise DomainError("There is no such exercise.", code="unknown_exercise")
+    return kind

@@ -1,0 +1,85 @@
+"""What one partner's screen may know about an exercise, and nothing more."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.domain.errors import DomainError
+from app.domain.exercises.catalog import get_kind
+from app.domain.exercises.state import (
+    ExerciseState,
+    iso,
+    listener_of,
+    other_partner,
+    rating_of,
+    role_of,
+)
+from app.domain.exercises.turns import available_actions
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
+    """Return the JSON-safe screen state for ``viewer``; the partner's rating stays sealed."""
+    if viewer not in state.partners:
+        raise DomainError("You are not part of this exercise.", code="not_participant")
+    kind = get_kind(state.kind)
+    partner = other_partner(state, viewer)
+    pause = kind.listener_pause_seconds
+    may_answer_at = (
+        state.last_share_at + timedelta(seconds=pause)
+        if pause > 0 and state.last_share_at is not None and state.phase == "active"
+        else None
+    )
+    mine = rating_of(state, viewer)
+    theirs = rating_of(state, partner)
+    revealed = mine is not None and theirs is not None
+    on_break = state.phase == "on_break"
+    return {
+        "kind": kind.slug,
+        "title": kind.title,
+        "phase": state.phase,
+        "topic": state.topic,
+        "strictness": state.strictness,
+        "seq": state.seq,
+        "me": viewer,
+        "partner": partner,
+        "proposed_by_me": state.proposer == viewer,
+        "first_speaker": state.first_speaker,
+        "turn": state.turn,
+        "my_role": role_of(state, viewer),
+        "speaker": state.speaker,
+        "listener": listener_of(state),
+        "my_floor": state.speaker == viewer,
+        "created_at": iso(state.created_at),
+        "scheduled_for": _iso(state.scheduled_for),
+        "started_at": _iso(state.started_at),
+        "listener_pause_seconds": pause,
+        "listener_may_answer_at": _iso(may_answer_at),
+        "pending_confirmation": state.pending_confirmation,
+        "break": {
+            "by": state.break_by,
+            "by_me": state.break_by == viewer,
+            "minutes": state.break_minutes,
+            "started_at": _iso(state.break_started_at),
+            "ends_at": _iso(state.break_ends_at),
+            "resume_at": _iso(state.resume_at),
+            "me_ready": viewer in state.ready,
+            "partner_ready": partner in state.ready,
+        } if on_break else None,
+        "my_rating_done": mine is not None,
+        "partner_rating_done": theirs is not None,
+        "my_rating": None if mine is None else {
+            "seen": mine.seen, "understood": mine.understood, "note": mine.note,
+        },
+        # Only once both have rated; the partner's private note is never shown.
+        "partner_rating": {
+            "seen": theirs.seen, "understood": theirs.understood,
+        } if revealed and theirs is not None else None,
+        "ended_at": _iso(state.ended_at),
+        "ended_by": state.ended_by,
+        "ended_in": state.ended_in,
+        "actions": sorted(available_actions(state, actor=viewer)),
+    }

@@ -1,0 +1,65 @@
+"""Exercises and their ordered event log: the shared history is built from these rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class Exercise(db.Model):  # type: ignore[name-defined,misc]
+    """One exercise of one couple. ``state`` is the domain state as JSON; ``version`` guards it."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    phase: Mapped[str] = mapped_column(sa.String(20), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    seq: Mapped[int] = mapped_column(default=0)
+    # Optimistic concurrency: an update names the version it read; only one writer wins.
+    version: Mapped[int] = mapped_column(default=1)
+    homework_id: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ExerciseEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One numbered event of an exercise: messages, confirmations, breaks, guard verdicts."""
+
+    __tablename__ = "exercise_events"
+    __table_args__ = (sa.UniqueConstraint("exercise_id", "seq", name="uq_event_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(sa.String(30))
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    # None: both partners see it; otherwise only this user (held messages, sealed ratings).
+    visible_to_id: Mapped[int | None] = mapped_column(default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ClientAction(db.Model):  # type: ignore[name-defined,misc]
+    """A client-made action id, so a retried action is answered, not applied twice."""
+
+    __tablename__ = "client_actions"
+    __table_args__ = (sa.UniqueConstraint("exercise_id", "client_id", name="uq_client_action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    ack: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,25 @@
+"""Live connections, so any process can tell who is online."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class Presence(db.Model):  # type: ignore[name-defined,misc]
+    """One live socket of a user, refreshed by heartbeats; stale rows mean offline."""
+
+    __tablename__ = "presence"
+
+    sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    namespace: Mapped[str] = mapped_column(sa.String(40), default="/")
+    # The HTTP session the socket was opened from, so signing out one device closes its sockets.
+    session_key: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,92 @@
+"""Accounts, their passkeys and pending WebAuthn challenges."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A person with an Attune account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(60))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(256), default=None)
+    webauthn_handle: Mapped[bytes] = mapped_column(
+        sa.LargeBinary(64), unique=True, default=lambda: secrets.token_bytes(32))
+    # Bumped by "sign out of all devices": every session carries the version it was made with.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    passkeys: Mapped[list[Passkey]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Passkey.id")
+
+    def get_id(self) -> str:
+        """Session identity: the id and the session version, so old sessions stop working."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def sign_in_methods(self) -> int:
+        """How many ways in the account has (password plus passkeys)."""
+        return (1 if self.password_hash else 0) + len(self.passkeys)
+
+
+class Passkey(db.Model):  # type: ignore[name-defined,misc]
+    """A WebAuthn credential (a passkey) registered to a user."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    transports: Mapped[str] = mapped_column(sa.String(200), default="")
+    name: Mapped[str] = mapped_column(sa.String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    user: Mapped[User] = relationship(back_populates="passkeys")
+
+
+class WebAuthnChallenge(db.Model):  # type: ignore[name-defined,misc]
+    """A ceremony's challenge, kept server-side: single use, short-lived, bound to a session."""
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    binding: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    challenge: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), default=None)
+    # Sign-up with a passkey alone: the account is made only when the ceremony succeeds.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254), default=None)
+    pending_name: Mapped[str | None] = mapped_column(sa.String(60), default=None)
+    pending_handle: Mapped[bytes | None] = mapped_column(sa.LargeBinary(64), default=None)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+    """Who did what security-relevant thing, when (never message content)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True)
+    event: Mapped[str] = mapped_column(sa.String(40))
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")

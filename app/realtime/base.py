@@ -1,0 +1,81 @@
+"""What every namespace shares: authentication at connect, per-event re-checks, rate caps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import request, session
+from flask_login import current_user
+from flask_socketio import Namespace, disconnect
+
+from app.domain.errors import DomainError
+from app.services import audit, presence
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Per socket: a bucket of 20 events refilled at 5 a second; a phone never needs more.
+BUCKET_SIZE = 20.0
+REFILL_PER_SECOND = 5.0
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    """The one shape of a failed acknowledgement."""
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class AuthedNamespace(Namespace):  # type: ignore[misc]
+    """Refuses anonymous connects; every event re-checks the user (a signed-out one is dropped)."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Authenticate from the session cookie and record the socket."""
+        if not current_user.is_authenticated:
+            audit.record("socket_refused", detail=self.namespace)
+            raise ConnectionRefusedError("unauthorized")
+        presence.connected(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
+                           session_key=session.get("sk", ""))
+        self.joined(current_user.id)
+
+    def joined(self, user_id: int) -> None:
+        """Hook for subclasses: put the socket in its rooms."""
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the socket."""
+        self._buckets.pop(request.sid, None)
+        presence.disconnected(sid=request.sid)
+
+    def allow_event(self) -> bool:
+        """Token-bucket rate cap per socket."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(request.sid, (BUCKET_SIZE, now))
+        tokens = min(BUCKET_SIZE, tokens + (now - last) * REFILL_PER_SECOND)
+        if tokens < 1:
+            self._buckets[request.sid] = (tokens, now)
+            return False
+        self._buckets[request.sid] = (tokens - 1, now)
+        return True
+
+
+def guarded(handler: F) -> F:
+    """Wrap an event handler: user still valid, rate cap, DomainError → error ack."""
+
+    @wraps(handler)
+    def wrapped(self: AuthedNamespace, *args: Any) -> Any:
+        if not current_user.is_authenticated:
+            # The session ended elsewhere (sign out of all devices, passkey removed).
+            disconnect()
+            return error("unauthorized", "Your session has ended. Please sign in again.")
+        if not self.allow_event():
+            return error("rate_limited", "You're sending very fast. Please wait a moment.")
+        try:
+            return handler(self, *args)
+        except DomainError as exc:
+            return error(exc.code, exc.message)
+
+    return wrapped  # type: ignore[return-value]

@@ -1,0 +1,48 @@
+"""The /exercise namespace: join with replay, and actions acknowledged once stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_login import current_user
+from flask_socketio import join_room
+
+from app.domain.errors import DomainError
+from app.realtime.base import AuthedNamespace, guarded
+from app.services import exercises
+from app.services.publisher import room_for
+
+JOIN_FIELDS = frozenset({"exercise_id", "after_seq"})
+ACT_FIELDS = frozenset({"exercise_id", "client_id", "type", "payload"})
+
+
+def _fields(data: Any, allowed: frozenset[str]) -> Mapping[str, Any]:
+    """Schema check of the outer envelope: an object with known fields only."""
+    if not isinstance(data, Mapping):
+        raise DomainError("The message must be a JSON object.", code="invalid")
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise DomainError(f"Unknown field: {str(unknown[0])[:40]}.", code="invalid")
+    return data
+
+
+class ExerciseNamespace(AuthedNamespace):
+    """Thin adapter: parse, call the exercise service, return the acknowledgement."""
+
+    @guarded
+    def on_join(self, data: Any = None) -> dict[str, Any]:
+        """Subscribe to an exercise and get what was missed since ``after_seq``."""
+        fields = _fields(data, JOIN_FIELDS)
+        result = exercises.replay(current_user, exercise_id=fields.get("exercise_id"),
+                                  after_seq=fields.get("after_seq", 0))
+        join_room(room_for(result["exercise_id"], current_user.id))
+        return result
+
+    @guarded
+    def on_act(self, data: Any = None) -> dict[str, Any]:
+        """Apply one action; a retry with the same client id gets the same answer."""
+        fields = _fields(data, ACT_FIELDS)
+        return exercises.act(current_user, exercise_id=fields.get("exercise_id"),
+                             client_id=fields.get("client_id"), type_=fields.get("type"),
+                             payload=fields.get("payload"))

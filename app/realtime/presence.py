@@ -1,0 +1,46 @@
+"""The default namespace: presence of the two partners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import emit, join_room
+
+from app.realtime.base import AuthedNamespace, guarded
+from app.services import presence
+from app.services.pairing import active_couple
+
+
+class PresenceNamespace(AuthedNamespace):
+    """Tells each partner when the other comes and goes."""
+
+    def joined(self, user_id: int) -> None:
+        """Join the user's and the couple's rooms, and tell the partner we're here."""
+        join_room(f"user:{user_id}")
+        couple = active_couple(user_id)
+        if couple is not None:
+            join_room(f"couple:{couple.id}")
+            partner = couple.other(user_id)
+            online = presence.online_user_ids([partner.id])
+            emit("presence", {"user_id": partner.id, "online": partner.id in online})
+            emit("presence", {"user_id": user_id, "online": True}, to=f"couple:{couple.id}",
+                 include_self=False)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the socket; tell the partner if this was the user's last one."""
+        super().on_disconnect(reason)
+        if not current_user.is_authenticated:
+            return
+        couple = active_couple(current_user.id)
+        if couple is not None and current_user.id not in presence.online_user_ids(
+                [current_user.id]):
+            emit("presence", {"user_id": current_user.id, "online": False},
+                 to=f"couple:{couple.id}", include_self=False)
+
+    @guarded
+    def on_heartbeat(self, data: Any = None) -> dict[str, Any]:
+        """Keep this socket counted as online."""
+        presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace)
+        return {"ok": True}

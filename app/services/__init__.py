@@ -1,0 +1,1 @@
+"""Services own transactions: load, apply the rules, persist, publish."""

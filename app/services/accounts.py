@@ -1,0 +1,156 @@
+"""Sign-up, password sign-in and account-wide sign-out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models import User
+from app.services import audit
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MIN_PASSWORD = 10
+COMMON = {
+    "password", "password1", "password12", "password123", "passw0rd", "1234567890",
+    "12345678910", "qwertyuiop", "iloveyou12", "letmein123", "welcome123", "abc1234567",
+    "0987654321", "1q2w3e4r5t", "qwerty1234", "aaaaaaaaaa", "attune1234", "sunshine12",
+}
+_dummy_hashes: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    """Hash with scrypt; tests may lower its cost through PASSWORD_HASH_METHOD."""
+    return generate_password_hash(password, method=current_app.config.get(
+        "PASSWORD_HASH_METHOD", "scrypt"))
+
+
+def _dummy_hash() -> str:
+    """A hash to check against for unknown emails, so both cases cost the same time."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("attune-timing-equaliser", method=method)
+    return _dummy_hashes[method]
+
+
+class AccountError(DomainError):
+    """A sign-up or sign-in problem the person can fix; ``field`` names the input."""
+
+    def __init__(self, message: str, *, code: str, field: str = "") -> None:
+        super().__init__(message, code=code)
+        self.field = field
+
+
+def normalize_email(raw: object) -> str:
+    """Lower-case and trim an email address; raise if it is not one."""
+    if not isinstance(raw, str):
+        raise AccountError("Please enter your email address.", code="email_missing", field="email")
+    email = unicodedata.normalize("NFKC", raw).strip().lower()
+    if not email:
+        raise AccountError("Please enter your email address.", code="email_missing", field="email")
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise AccountError("That doesn't look like an email address (name@example.com).",
+                           code="email_invalid", field="email")
+    return email
+
+
+def clean_name(raw: object) -> str:
+    """Trim a display name and check its length."""
+    name = unicodedata.normalize("NFKC", raw if isinstance(raw, str) else "").strip()
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    if not name:
+        raise AccountError("Please tell us what to call you.", code="name_missing", field="name")
+    if len(name) > 60:
+        raise AccountError("Please keep your name to 60 characters.", code="name_long",
+                           field="name")
+    return name
+
+
+def check_password_strength(password: object, *, email: str = "") -> str:
+    """Return the password if it is strong enough, else raise with what to change."""
+    if not isinstance(password, str) or not password:
+        raise AccountError("Please choose a password.", code="password_missing", field="password")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Please use at least {MIN_PASSWORD} characters; a short sentence "
+                           "works well.", code="password_weak", field="password")
+    if len(password) > 256:
+        raise AccountError("Please keep your password under 256 characters.",
+                           code="password_long", field="password")
+    lowered = password.lower()
+    if lowered in COMMON or len(set(lowered)) < 4 or (email and email.split("@")[0] in lowered
+                                                      and len(email.split("@")[0]) > 3):
+        raise AccountError("That password is too easy to guess. Try a few unrelated words.",
+                           code="password_weak", field="password")
+    return password
+
+
+def email_taken(email: str) -> bool:
+    """Whether an account already uses ``email``."""
+    return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+def sign_up_problems(*, email: object, name: object, password: object) -> dict[str, str]:
+    """Every field's problem at once, so a form can show them all together."""
+    problems: dict[str, str] = {}
+    checks = (("name", lambda: clean_name(name)), ("email", lambda: normalize_email(email)),
+              ("password", lambda: check_password_strength(
+                  password, email=email if isinstance(email, str) else "")))
+    for field, check in checks:
+        try:
+            check()
+        except AccountError as exc:
+            problems[field] = exc.message
+    return problems
+
+
+def sign_up_with_password(*, email: object, name: object, password: object) -> User:
+    """Create an account with a password (hashed with scrypt)."""
+    email_ = normalize_email(email)
+    name_ = clean_name(name)
+    password_ = check_password_strength(password, email=email_)
+    if email_taken(email_):
+        raise AccountError("An account with that email already exists. Sign in instead?",
+                           code="email_taken", field="email")
+    user = User(email=email_, display_name=name_, password_hash=_hash(password_))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise AccountError("An account with that email already exists. Sign in instead?",
+                           code="email_taken", field="email") from None
+    audit.record("sign_up", user_id=user.id, detail="password", commit=False)
+    db.session.commit()
+    return user
+
+
+def authenticate(*, email: object, password: object) -> User:
+    """Return the user whose email and password match, else raise one vague error."""
+    wrong = AccountError("That email and password don't match an account.", code="bad_login")
+    try:
+        email_ = normalize_email(email)
+    except AccountError:
+        raise wrong from None
+    user = db.session.scalar(sa.select(User).where(User.email == email_))
+    pw = password if isinstance(password, str) else ""
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), pw)
+        audit.record("sign_in_failed", detail="password")
+        raise wrong
+    if not check_password_hash(user.password_hash, pw):
+        audit.record("sign_in_failed", user_id=user.id, detail="password")
+        raise wrong
+    audit.record("sign_in", user_id=user.id, detail="password")
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of ``user`` (the session version moves on)."""
+    user.session_version += 1
+    audit.record("sign_out_all", user_id=user.id, commit=False)
+    db.session.commit()

@@ -1,0 +1,284 @@
+"""Exercises: load → domain → persist → publish. Turn state lives in the database."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.domain import exercises as ex
+from app.domain.errors import DomainError
+from app.domain.guard import Verdict, judge
+from app.extensions import db
+from app.models import ClientAction, Couple, Exercise, ExerciseEvent, Membership, User
+from app.models.types import utcnow
+from app.services import audit
+from app.services.publisher import publish
+
+LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_ATTEMPTS = 4  # a version conflict is retried on fresh state; the rules decide the loser
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one stored action produced, for the acknowledgement and the publisher."""
+
+    exercise_id: int
+    events: list[dict[str, Any]]
+    verdict: Verdict | None
+
+
+def _couple_of(user: User) -> Couple:
+    couple = db.session.scalar(sa.select(Couple).join(
+        Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
+    if couple is None:
+        raise DomainError("Pair with your partner first: exercises are done together.",
+                          code="not_paired")
+    return couple
+
+
+def live_exercise(couple_id: int) -> Exercise | None:
+    """The couple's exercise in progress (proposed, scheduled, active, on break or rating)."""
+    return db.session.scalar(sa.select(Exercise).where(
+        Exercise.couple_id == couple_id, Exercise.phase.in_(LIVE_PHASES))
+        .order_by(Exercise.id.desc()).limit(1))
+
+
+def load_for(user: User, exercise_id: object) -> Exercise:
+    """The exercise if ``user`` is one of its couple; otherwise 'not found' (no IDOR hints)."""
+    if not isinstance(exercise_id, int) or isinstance(exercise_id, bool) or exercise_id < 1:
+        raise DomainError("Which exercise? The id must be a positive whole number.",
+                          code="invalid")
+    exercise = db.session.get(Exercise, exercise_id)
+    if exercise is not None:
+        couple = db.session.get(Couple, exercise.couple_id)
+        if couple is not None and user.id in couple.partner_ids():
+            return exercise
+    audit.record("forbidden", user_id=user.id, detail=f"exercise {exercise_id}")
+    raise DomainError("We couldn't find that exercise.", code="not_found")
+
+
+def state_of(exercise: Exercise) -> ex.ExerciseState:
+    """The domain state stored on the row."""
+    return ex.state_from_dict(exercise.state)
+
+
+def propose(user: User, payload: object) -> Exercise:
+    """Propose an exercise to the partner (one exercise in progress per couple)."""
+    proposal = ex.parse_proposal(payload)
+    couple = _couple_of(user)
+    if live_exercise(couple.id) is not None:
+        raise DomainError("You already have an exercise in progress. Finish or end it first.",
+                          code="already_in_progress")
+    partner = couple.other(user.id).id
+    first = ex.resolve_first_speaker(proposal.first_speaker, proposer=user.id, partner=partner,
+                                     coin=secrets.randbelow(2) == 1)
+    state, events = ex.new_exercise(
+        kind=proposal.kind, proposer=user.id, partner=partner, first_speaker=first,
+        topic=proposal.topic, strictness=proposal.strictness or "gentle", now=utcnow())
+    exercise = Exercise(couple_id=couple.id, kind=state.kind, phase=state.phase,
+                        state=ex.state_to_dict(state), seq=state.seq)
+    db.session.add(exercise)
+    db.session.flush()
+    rows = _event_rows(exercise.id, events)
+    db.session.add_all(rows)
+    db.session.commit()
+    publish(exercise.id, state, events)
+    return exercise
+
+
+def _event_rows(exercise_id: int, events: list[ex.Event]) -> list[ExerciseEvent]:
+    return [ExerciseEvent(exercise_id=exercise_id, seq=e.seq, type=e.type, actor_id=e.actor,
+                          visible_to_id=e.private_to, payload=dict(e.payload), at=e.at)
+            for e in events]
+
+
+def _speaker_said(exercise_id: int) -> str:
+    """The speaker's last message, the context the guard judges the listener against."""
+    text = db.session.scalar(sa.select(ExerciseEvent.payload).where(
+        ExerciseEvent.exercise_id == exercise_id, ExerciseEvent.type == "shared")
+        .order_by(ExerciseEvent.seq.desc()).limit(1))
+    return str(text.get("text", "")) if isinstance(text, dict) else ""
+
+
+def act(user: User, *, exercise_id: object, client_id: object, type_: object,
+        payload: object) -> dict[str, Any]:
+    """Apply one client action exactly once; returns the acknowledgement to send back."""
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise DomainError("Each action needs a client id of 8–64 letters, digits, - or _.",
+                          code="invalid")
+    if not isinstance(type_, str) or type_ not in ex.ACTION_TYPES:
+        raise DomainError("Unknown action type.", code="invalid")
+    exercise = load_for(user, exercise_id)
+    stored = _stored_ack(exercise.id, client_id, user.id)
+    if stored is not None:
+        return stored
+    action = ex.parse_action(type_, payload)
+    exercise_id_ = exercise.id
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            # The first try uses the rows just loaded; a retry reads them afresh.
+            return _attempt(user, exercise_id_, client_id, action, fresh=attempt > 0)
+        except _Conflict:
+            db.session.rollback()
+            stored = _stored_ack(exercise.id, client_id, user.id)
+            if stored is not None:
+                return stored
+    raise DomainError("Your partner acted at the same moment. Please try again.",
+                      code="conflict")
+
+
+class _Conflict(Exception):
+    """Someone else changed the exercise between our read and our write."""
+
+
+def _stored_ack(exercise_id: int, client_id: str, user_id: int) -> dict[str, Any] | None:
+    row = db.session.scalar(sa.select(ClientAction).where(
+        ClientAction.exercise_id == exercise_id, ClientAction.client_id == client_id))
+    if row is None:
+        return None
+    if row.user_id != user_id:
+        raise DomainError("That action id was already used.", code="invalid")
+    return {**row.ack, "duplicate": True}
+
+
+def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
+             fresh: bool) -> dict[str, Any]:
+    if fresh:
+        db.session.expire_all()
+    exercise = db.session.get(Exercise, exercise_id)
+    assert exercise is not None
+    couple = db.session.get(Couple, exercise.couple_id)
+    if couple is None or not couple.active:
+        raise DomainError("You're no longer paired, so this exercise can't continue. It stays "
+                          "in your history.", code="finished")
+    state = state_of(exercise)
+    verdict: Verdict | None = None
+    if isinstance(action, ex.Say):
+        said = _speaker_said(exercise.id)
+
+        def classify(text: str) -> tuple[str, Any]:
+            nonlocal verdict
+            verdict = judge(text, speaker_said=said)
+            return verdict.label, verdict.action
+
+        action = ex.resolve_say(state, actor=user.id, say=action, classify=classify)
+    new_state, events = ex.apply(state, actor=user.id, action=action, now=utcnow())
+    ack = {"ok": True, "exercise_id": exercise.id, "seq": new_state.seq,
+           "events": [serialize(e, viewer=user.id) for e in map(ex.event_to_dict, events)]}
+    if verdict is not None:
+        held = any(e.type == "listener_message" and not e.payload.get("delivered")
+                   for e in events)
+        ack["guard"] = {"label": verdict.label, "action": verdict.action, "held": held,
+                        "reason": verdict.reason, "suggestion": verdict.suggestion}
+    _store(exercise, new_state, events)
+    db.session.add(ClientAction(exercise_id=exercise.id, client_id=client_id, user_id=user.id,
+                                ack=ack))
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        raise _Conflict() from None
+    publish(exercise_id, new_state, events)
+    return ack
+
+
+def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Event]) -> None:
+    """Write the new state only if nobody else did since we read it, then its events."""
+    updated = db.session.execute(
+        sa.update(Exercise).where(Exercise.id == exercise.id,
+                                  Exercise.version == exercise.version)
+        .values(state=ex.state_to_dict(new_state), phase=new_state.phase, seq=new_state.seq,
+                version=exercise.version + 1, updated_at=utcnow()))
+    if updated.rowcount != 1:
+        raise _Conflict()
+    db.session.add_all(_event_rows(exercise.id, events))
+
+
+def serialize(event: dict[str, Any], *, viewer: int) -> dict[str, Any]:
+    """One event as ``viewer`` may see it: hidden ones keep their number, so gaps show."""
+    visible_to = event.get("visible_to")
+    if visible_to is not None and viewer not in visible_to:
+        return {"seq": event["seq"], "type": "hidden"}
+    payload = dict(event["payload"])
+    if event["type"] == "listener_message" and event["actor"] != viewer:
+        # The speaker hears the words, not the guard's verdict on them.
+        payload = {"text": payload.get("text", ""), "delivered": True}
+    return {"seq": event["seq"], "type": event["type"], "actor": event["actor"],
+            "payload": payload, "at": event["at"]}
+
+
+def row_to_dict(row: ExerciseEvent) -> dict[str, Any]:
+    """A stored event in the same shape as ``event_to_dict``."""
+    return {"seq": row.seq, "type": row.type, "actor": row.actor_id, "payload": row.payload,
+            "visible_to": None if row.visible_to_id is None else [row.visible_to_id],
+            "at": row.at.isoformat()}
+
+
+def replay(user: User, *, exercise_id: object, after_seq: object) -> dict[str, Any]:
+    """Everything after ``after_seq`` as ``user`` may see it, plus the current view."""
+    if not isinstance(after_seq, int) or isinstance(after_seq, bool) or after_seq < 0:
+        raise DomainError("after_seq must be a whole number ≥ 0.", code="invalid")
+    exercise = load_for(user, exercise_id)
+    rows = db.session.scalars(sa.select(ExerciseEvent).where(
+        ExerciseEvent.exercise_id == exercise.id, ExerciseEvent.seq > after_seq)
+        .order_by(ExerciseEvent.seq)).all()
+    state = state_of(exercise)
+    return {"ok": True, "exercise_id": exercise.id, "seq": exercise.seq,
+            "events": [serialize(row_to_dict(r), viewer=user.id) for r in rows],
+            "view": view_for(state, user.id)}
+
+
+def view_for(state: ex.ExerciseState, viewer: int) -> dict[str, Any]:
+    """The screen's view of the state for one partner, with the catalog entry's texts."""
+    view = ex.public_view(state, viewer=viewer)
+    kind = ex.get_kind(state.kind)
+    view["speaker_instructions"] = list(kind.speaker_instructions)
+    view["listener_instructions"] = list(kind.listener_instructions)
+    view["question_bank"] = list(kind.question_bank)
+    view["reflection_starters"] = list(kind.reflection_starters)
+    view["pause_prompt"] = kind.pause_prompt
+    view["check_text"] = kind.check_text
+    view["confirm_choices"] = [{"kind": c.kind, "label": c.label} for c in kind.confirm_choices]
+    return view
+
+
+def end_live_for_unpair(couple: Couple, user: User) -> Any:
+    """Unpairing ends any exercise in progress early (it stays in the history).
+
+    Runs inside the unpair transaction; returns what to publish once it commits.
+    """
+    exercise = live_exercise(couple.id)
+    if exercise is None:
+        return lambda: None
+    state = state_of(exercise)
+    new_state, events = ex.apply(state, actor=user.id, action=ex.EndEarly(), now=utcnow())
+    try:
+        _store(exercise, new_state, events)  # the same guarded write as every other action
+        db.session.flush()
+    except (_Conflict, sa.exc.IntegrityError):
+        db.session.rollback()
+        raise DomainError("Your partner acted at the same moment. Please try again.",
+                          code="conflict") from None
+    exercise_id = exercise.id
+    return lambda: publish(exercise_id, new_state, events)
+
+
+def history_for(user: User) -> list[Exercise]:
+    """Every exercise of every couple the user has been in, newest first."""
+    couple_ids = db.session.scalars(sa.select(Couple.id).where(sa.or_(
+        Couple.partner_a_id == user.id, Couple.partner_b_id == user.id))).all()
+    if not couple_ids:
+        return []
+    return list(db.session.scalars(sa.select(Exercise).where(
+        Exercise.couple_id.in_(couple_ids)).order_by(Exercise.id.desc())).all())
+
+
+def partner_of(exercise: Exercise, user_id: int) -> User:
+    """The other partner of an exercise's couple."""
+    couple = db.session.get(Couple, exercise.couple_id)
+    assert couple is not None
+    return couple.other(user_id)

@@ -1,0 +1,56 @@
+"""Who is online: live sockets recorded in the database, so every process agrees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Presence
+from app.models.types import utcnow
+
+# Clients send a heartbeat every 25 s; three missed beats and a socket counts as gone.
+STALE_AFTER = timedelta(seconds=75)
+
+
+def connected(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "") -> None:
+    """Record a new live socket."""
+    db.session.merge(Presence(sid=sid, user_id=user_id, namespace=namespace,
+                              session_key=session_key, seen_at=utcnow()))
+    db.session.commit()
+
+
+def heartbeat(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "") -> None:
+    """Refresh a live socket's time (re-adding it if a restart forgot it)."""
+    done = db.session.execute(sa.update(Presence).where(Presence.sid == sid)
+                              .values(seen_at=utcnow()))
+    if done.rowcount == 0:
+        db.session.add(Presence(sid=sid, user_id=user_id, namespace=namespace,
+                                session_key=session_key, seen_at=utcnow()))
+    db.session.commit()
+
+
+def sockets_of(user_id: int, *, session_key: str | None = None) -> list[tuple[str, str]]:
+    """The (sid, namespace) pairs of a user's live sockets, optionally of one session."""
+    query = sa.select(Presence.sid, Presence.namespace).where(Presence.user_id == user_id)
+    if session_key is not None:
+        query = query.where(Presence.session_key == session_key)
+    return [(sid, ns) for sid, ns in db.session.execute(query).all()]
+
+
+def disconnected(*, sid: str) -> None:
+    """Forget a socket that closed."""
+    db.session.execute(sa.delete(Presence).where(Presence.sid == sid))
+    db.session.commit()
+
+
+def online_user_ids(user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` have a live socket."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    rows = db.session.scalars(sa.select(Presence.user_id).where(
+        Presence.user_id.in_(ids), Presence.seen_at > utcnow() - STALE_AFTER)).all()
+    return set(rows)

@@ -1,0 +1,37 @@
+"""One publisher turns stored domain events into Socket.IO messages, per partner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.domain import exercises as ex
+from app.extensions import socketio
+
+NAMESPACE = "/exercise"
+PHASE_EVENTS = frozenset({"proposed", "scheduled", "declined", "cancelled", "started",
+                          "break_called", "resumed", "turn_ended", "ended_early", "completed"})
+
+
+def room_for(exercise_id: int, user_id: int) -> str:
+    """Each partner's sockets on one exercise share a room: views differ per partner."""
+    return f"ex:{exercise_id}:u:{user_id}"
+
+
+def publish(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event]) -> None:
+    """Send the new events and view to both partners (call after the commit)."""
+    from app.services.exercises import serialize, view_for
+
+    raw = [ex.event_to_dict(e) for e in events]
+    for user_id in state.partners:
+        message: dict[str, Any] = {
+            "exercise_id": exercise_id,
+            "seq": state.seq,
+            "events": [serialize(e, viewer=user_id) for e in raw],
+            "view": view_for(state, user_id),
+        }
+        socketio.emit("events", message, to=room_for(exercise_id, user_id), namespace=NAMESPACE)
+        if not PHASE_EVENTS.intersection(e.type for e in events):
+            continue
+        # The home screen hears about proposals, breaks and endings, not every message.
+        socketio.emit("exercise", {"exercise_id": exercise_id, "phase": state.phase,
+                                   "kind": state.kind}, to=f"user:{user_id}", namespace="/")

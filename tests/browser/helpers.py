@@ -1,0 +1,65 @@
+"""Small steps the browser tests share: sign-up, passkeys, screenshots."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from playwright.sync_api import BrowserContext, CDPSession, Page, expect
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.conftest import PASSWORD
+
+
+def unique_email(who: str) -> str:
+    """A fresh address, so tests sharing a module's database never collide."""
+    return f"{who.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def sign_up_with_password(page: Page, name: str, email: str, password: str = PASSWORD) -> None:
+    """Fill the sign-up form on the current page and submit it with a password."""
+    page.get_by_label("What should we call you?").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create account with a password").click()
+
+
+def add_virtual_authenticator(context: BrowserContext, page: Page) -> tuple[CDPSession, str]:
+    """Give the page a platform authenticator with user verification (like Face ID)."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    result = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True,
+        "automaticPresenceSimulation": True}})
+    return cdp, result["authenticatorId"]
+
+
+def credentials(cdp: CDPSession, authenticator_id: str) -> list[dict[str, Any]]:
+    """The passkeys the virtual authenticator holds."""
+    return cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
+
+
+def wait_for_socket(page: Page) -> None:
+    """Wait until the page's Socket.IO connection is up (the top-bar pill says so)."""
+    expect(page.locator("#conn-state")).to_have_attribute("data-state", "online")
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save the phone screen (390×664 CSS px at 2×) to docs/screenshots/NAME.png for the README.
+
+    The file is rewritten only when the picture changed, so unchanged screens cause no git diff.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    png = page.screenshot(animations="disabled", caret="hide", scale="device")
+    path = SCREENSHOTS / f"{name}.png"
+    if not path.exists() or path.read_bytes() != png:
+        path.write_bytes(png)
+
+
+def sign_up_with_passkey(page: Page, name: str, email: str) -> None:
+    """Fill the sign-up form and create the account with a passkey (needs an authenticator)."""
+    page.get_by_label("What should we call you?").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Create account with a passkey").click()

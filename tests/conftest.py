@@ -1,0 +1,148 @@
+"""Shared fixtures: an app on a fresh SQLite file, clients, users and a paired couple."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.models import User
+from app.services import pairing
+from app.services.accounts import sign_up_with_password
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
+    """Test settings: a throwaway database, a fixed secret, threading sockets."""
+    cfg = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/attune-test.sqlite3",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15,
+                                                       "check_same_thread": False}},
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "SOCKETIO_MESSAGE_QUEUE": None,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+        # The same scrypt code path at a test-friendly cost (production uses the default).
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    }
+    cfg.update(overrides)
+    return cfg
+
+
+@pytest.fixture
+def app(tmp_path: Any) -> Iterator[Flask]:
+    """A fresh app and schema for one test."""
+    application = create_app(make_config(tmp_path))
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """An anonymous browser."""
+    app.test_client_class = _FreshContextClient
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    """Pull the CSRF token out of a rendered page."""
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class _FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production: ``g`` (the cached user, the
+    CSRF token) must not leak from one request to the next while a test holds a context."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+class Browser:
+    """A test client that behaves like a browser: it carries the CSRF token."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        app.test_client_class = _FreshContextClient
+        self.http = app.test_client()
+        self.token = ""
+
+    def refresh_token(self, path: str = "/") -> str:
+        """Load a page and keep its CSRF token."""
+        resp = self.http.get(path)
+        if resp.status_code == 200 and b"csrf" in resp.data:
+            self.token = csrf_from(resp.get_data(as_text=True))
+        return self.token
+
+    def get(self, path: str, **kw: Any) -> Any:
+        """GET a page."""
+        return self.http.get(path, **kw)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """POST a form with the CSRF token."""
+        if not self.token:
+            self.refresh_token("/login")
+        return self.http.post(path, data={**(data or {}), "csrf_token": self.token}, **kw)
+
+    def post_json(self, path: str, body: Any = None, **kw: Any) -> Any:
+        """POST JSON with the CSRF header, as the app's fetch() does."""
+        if not self.token:
+            self.refresh_token("/login")
+        return self.http.post(path, json=body if body is not None else {},
+                              headers={"X-CSRFToken": self.token, "Accept": "application/json"},
+                              **kw)
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        """Sign in with a password and pick up the new session's token."""
+        self.refresh_token("/login")
+        resp = self.post("/login", {"email": email, "password": password})
+        self.refresh_token("/settings")
+        return resp
+
+
+def create_user(email: str, name: str, password: str = PASSWORD) -> User:
+    """Make an account with a password."""
+    return sign_up_with_password(email=email, name=name, password=password)
+
+
+@pytest.fixture
+def make_browser(app: Flask) -> Any:
+    """Factory for browsers, optionally signed in as a new user."""
+
+    def factory(email: str | None = None, name: str = "Sam") -> Browser:
+        browser = Browser(app)
+        if email:
+            create_user(email, name)
+            resp = browser.login(email)
+            assert resp.status_code == 302
+        return browser
+
+    return factory
+
+
+@pytest.fixture
+def couple(app: Flask, make_browser: Any) -> tuple[Browser, Browser, Any]:
+    """Two signed-in partners, Alex and Blair, paired."""
+    alex = make_browser("alex@example.com", "Alex")
+    blair = make_browser("blair@example.com", "Blair")
+    a = db.session.scalar(db.select(User).where(User.email == "alex@example.com"))
+    b = db.session.scalar(db.select(User).where(User.email == "blair@example.com"))
+    new = pairing.create_invite(a)
+    c = pairing.redeem(new.invite, b)
+    return alex, blair, c

@@ -1,0 +1,280 @@
+"""Properties of the turn machine under random sequences of actions, legal and not."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from app.domain.errors import DomainError
+from app.domain.exercises import (
+    CATALOG,
+    Accept,
+    Action,
+    CallBreak,
+    Cancel,
+    Check,
+    Confirm,
+    Decline,
+    EndEarly,
+    EndTurn,
+    Event,
+    ExerciseState,
+    ListenerMessage,
+    Rate,
+    Ready,
+    Schedule,
+    Share,
+    Start,
+    apply,
+    available_actions,
+    event_to_dict,
+    listener_of,
+    new_exercise,
+    public_view,
+    state_from_dict,
+    state_to_dict,
+    visible,
+)
+
+A, B, STRANGER = 1, 2, 3
+T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+
+KNOWN_CODES = {
+    "not_participant", "not_your_turn", "wrong_role", "wrong_phase", "on_break", "too_soon",
+    "invalid", "nothing_to_confirm", "already_rated", "already_ready", "finished",
+}
+
+TEXTS = st.sampled_from([
+    "I felt alone.", "  It sounds like you were scared.  ", "", "   ", "x" * 2001, "a\x00b",
+]) | st.text(max_size=20)
+LABELS = st.sampled_from(["reflection", "open_question", "check", "closed_question",
+                          "sympathy", "advice", "judgement", ""])
+VERDICTS = st.sampled_from(["allow", "nudge", "block", "maybe"])
+ACTORS = st.sampled_from([A, B, STRANGER])
+# Minutes from now; negatives and far futures exercise the time checks.
+OFFSETS = st.integers(min_value=-120, max_value=8 * 24 * 60)
+
+
+def _other(user: int) -> int:
+    return B if user == A else A
+
+
+class ExerciseMachine(RuleBasedStateMachine):
+    """Drive one exercise with random actors, actions and clock ticks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = T0
+        self.state: ExerciseState
+        self.events: list[Event] = []
+
+    @initialize(
+        kind=st.sampled_from(sorted(CATALOG)),
+        strictness=st.sampled_from(["gentle", "strict"]),
+        first=st.sampled_from([A, B]),
+        topic=st.sampled_from(["", "money", "  the kids  "]),
+    )
+    def propose(self, kind: str, strictness: Any, first: int, topic: str) -> None:
+        self.state, events = new_exercise(kind=kind, proposer=A, partner=B, first_speaker=first,
+                                          topic=topic, strictness=strictness, now=self.now)
+        self.events = list(events)
+
+    # --- moves -----------------------------------------------------------------------------
+
+    def attempt(self, actor: int, action: Action) -> None:
+        """Apply ``action``; a refusal must leave everything as it was."""
+        before = state_to_dict(self.state)
+        allowed = available_actions(self.state, actor=actor)
+        try:
+            new, events = apply(self.state, actor=actor, action=action, now=self.now)
+        except DomainError as err:
+            assert err.code in KNOWN_CODES, err.code
+            assert err.message
+            assert state_to_dict(self.state) == before
+            return
+        assert action.name in allowed, (action, allowed)
+        assert events, "every accepted action leaves a trace"
+        assert [e.seq for e in events] == list(range(self.state.seq + 1, new.seq + 1))
+        for event in events:
+            assert event.at == self.now and event.actor == actor
+            self.check_event(self.state, event)
+        self.state = new
+        self.events += events
+
+    def check_event(self, old: ExerciseState, event: Event) -> None:
+        """Per-event safety rules, judged against the state the action was applied to."""
+        assert event.visible_to is None or len(event.visible_to) == 1
+        json.dumps(event_to_dict(event))
+        if event.type == "listener_message":
+            speaker = _other(event.actor)
+            assert old.speaker == speaker
+            delivered = event.payload["delivered"]
+            assert delivered is (event.visible_to is None)
+            assert visible(event, event.actor)
+            if event.payload["action"] == "block":
+                assert not visible(event, speaker)
+            if event.payload["action"] == "nudge" and old.strictness == "strict":
+                assert not visible(event, speaker)
+        if event.type in ("shared", "confirmed", "turn_ended"):
+            assert event.actor == old.speaker
+        if event.type == "check":
+            assert event.actor == listener_of(old)
+        if event.type == "rated":
+            assert event.visible_to == frozenset({event.actor})
+        if event.type == "ratings_revealed":
+            assert len(old.ratings) == 1
+            ratings: Any = event.payload["ratings"]
+            assert all("note" not in r for r in ratings)
+
+    @rule(seconds=st.sampled_from([1, 5, 11, 60, 1800]))
+    def tick(self, seconds: int) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    @rule(actor=ACTORS, offset=OFFSETS)
+    def schedule(self, actor: int, offset: int) -> None:
+        self.attempt(actor, Schedule(at=self.now + timedelta(minutes=offset)))
+
+    @rule(actor=ACTORS, action=st.sampled_from([Accept(), Decline(), Cancel(), Start(), Check(),
+                                                EndTurn(), Ready()]))
+    def simple(self, actor: int, action: Action) -> None:
+        self.attempt(actor, action)
+
+    @rule(actor=ACTORS, sure=st.integers(0, 9))
+    def end_early(self, actor: int, sure: int) -> None:
+        # Rarely, so that most runs get deep into the exercise.
+        if sure == 9:
+            self.attempt(actor, EndEarly())
+
+    @rule(actor=ACTORS, text=TEXTS)
+    def share(self, actor: int, text: str) -> None:
+        self.attempt(actor, Share(text))
+
+    @rule(actor=ACTORS, text=TEXTS, label=LABELS, verdict=VERDICTS, anyway=st.booleans())
+    def listener_message(self, actor: int, text: str, label: str, verdict: Any,
+                         anyway: bool) -> None:
+        self.attempt(actor, ListenerMessage(text=text, verdict_label=label,
+                                            verdict_action=verdict, send_anyway=anyway))
+
+    @rule(actor=ACTORS, kind=st.sampled_from(["landed", "not_quite", "more", "nope"]))
+    def confirm(self, actor: int, kind: Any) -> None:
+        self.attempt(actor, Confirm(kind))
+
+    @rule(actor=ACTORS, minutes=st.integers(0, 130), resume=st.none() | OFFSETS)
+    def call_break(self, actor: int, minutes: int, resume: int | None) -> None:
+        resume_at = None if resume is None else self.now + timedelta(minutes=resume)
+        self.attempt(actor, CallBreak(minutes=minutes, resume_at=resume_at))
+
+    @rule(actor=ACTORS, seen=st.integers(-1, 11), understood=st.integers(-1, 11),
+          note=st.sampled_from(["", "private words", "n" * 1001]))
+    def rate(self, actor: int, seen: int, understood: int, note: str) -> None:
+        self.attempt(actor, Rate(seen=seen, understood=understood, note=note))
+
+    @rule(data=st.data())
+    def natural_steps(self, data: st.DataObject) -> None:
+        """Take a few sensible next steps, so runs reach the late phases often."""
+        for _ in range(data.draw(st.integers(1, 4))):
+            self.natural_step(data)
+
+    def natural_step(self, data: st.DataObject) -> None:
+        """Take one sensible next step for whoever should move."""
+        s = self.state
+        speaker, listener = s.speaker, listener_of(s)
+        if s.phase == "proposed":
+            self.attempt(B, Accept())
+        elif s.phase == "scheduled":
+            self.attempt(data.draw(st.sampled_from([A, B])), Start())
+        elif s.phase == "on_break":
+            self.attempt(next(p for p in (A, B) if p not in s.ready), Ready())
+        elif s.phase == "rating":
+            rater = next(p for p in (A, B) if all(r.user != p for r in s.ratings))
+            self.attempt(rater, Rate(seen=data.draw(st.integers(0, 10)),
+                                     understood=data.draw(st.integers(0, 10)),
+                                     note=f"note of {rater}"))
+        elif s.phase == "active" and speaker is not None and listener is not None:
+            move = data.draw(st.sampled_from(["share", "reflect", "check", "confirm", "end"]))
+            if move == "share":
+                self.attempt(speaker, Share("Here is how it was for me."))
+            elif move == "reflect":
+                self.now += timedelta(seconds=11)
+                self.attempt(listener, ListenerMessage(
+                    text="So you felt left out.", verdict_label=data.draw(LABELS) or "reflection",
+                    verdict_action=data.draw(st.sampled_from(["allow", "nudge", "block"])),
+                    send_anyway=data.draw(st.booleans())))
+            elif move == "check":
+                self.now += timedelta(seconds=11)
+                self.attempt(listener, Check())
+            elif move == "confirm":
+                self.attempt(speaker, Confirm("landed"))
+            else:
+                self.attempt(speaker, EndTurn())
+
+    # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def one_speaker_who_is_not_the_listener(self) -> None:
+        s = self.state
+        if s.phase in ("active", "on_break"):
+            assert s.speaker in s.partners
+            assert listener_of(s) in s.partners and listener_of(s) != s.speaker
+            assert s.turn in (1, 2)
+        else:
+            assert s.speaker is None and listener_of(s) is None
+        if s.phase in ("proposed", "scheduled"):
+            assert s.turn == 0
+
+    @invariant()
+    def sequence_is_gapless(self) -> None:
+        assert [e.seq for e in self.events] == list(range(1, self.state.seq + 1))
+
+    @invariant()
+    def state_round_trips_through_json(self) -> None:
+        data = json.loads(json.dumps(state_to_dict(self.state)))
+        assert state_from_dict(data) == self.state
+
+    @invariant()
+    def ratings_stay_sealed_until_both_rated(self) -> None:
+        s = self.state
+        both = len(s.ratings) == 2
+        revealed = [e for e in self.events if e.type == "ratings_revealed"]
+        assert len(revealed) == (1 if both else 0)
+        for viewer in (A, B):
+            partner = _other(viewer)
+            view = public_view(s, viewer=viewer)
+            json.dumps(view)
+            assert (view["partner_rating"] is not None) is both
+            partner_note = next((r.note for r in s.ratings if r.user == partner), None)
+            own_note = next((r.note for r in s.ratings if r.user == viewer), None)
+            if partner_note == own_note:
+                partner_note = None  # identical words prove nothing about who sees whose note
+            seen_events = [e for e in self.events if visible(e, viewer)]
+            for event in seen_events:
+                if event.type == "rated":
+                    assert event.actor == viewer
+                if partner_note:
+                    assert partner_note not in json.dumps(event_to_dict(event))
+            if partner_note:
+                assert partner_note not in json.dumps(view)
+
+    @invariant()
+    def held_messages_never_reach_the_speaker(self) -> None:
+        for event in self.events:
+            if event.type == "listener_message" and not event.payload["delivered"]:
+                assert not visible(event, _other(event.actor))
+
+    @invariant()
+    def pending_confirmation_points_at_a_delivered_reflection(self) -> None:
+        seq = self.state.pending_confirmation
+        if seq is not None:
+            event = self.events[seq - 1]
+            assert event.type in ("listener_message", "check") and event.visible_to is None
+
+
+ExerciseMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=40, deadline=None
+)
+TestExerciseMachine = ExerciseMachine.TestCase

@@ -1,0 +1,1 @@
+"""Scale-out tests: two real gunicorn/gevent processes sharing PostgreSQL and Redis."""
