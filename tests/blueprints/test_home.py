@@ -20,3 +20,11 @@ def test_home_shows_the_invitation_to_the_invited_partner(couple: Any) -> None:
     assert f'href="/exercises/{ex_id}"' in blair_home
     alex_home = alex.get("/").get_data(as_text=True)
     assert "Waiting for Blair" in alex_home
+
+
+def test_live_exercise_screen_is_focused_without_the_tab_bar(couple: Any) -> None:
+    alex, _blair, _c = couple
+    made = alex.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me"})
+    live = alex.get(f"/exercises/{made.get_json()['exercise_id']}").get_data(as_text=True)
+    assert 'class="tabbar"' not in live and 'id="ex-break-open"' in live
+    assert 'class="tabbar"' in alex.get("/exercises").get_data(as_text=True)

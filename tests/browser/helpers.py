@@ -21,7 +21,7 @@ def sign_up_with_password(page: Page, name: str, email: str, password: str = PAS
     page.get_by_label("What should we call you?").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Create account with a password").click()
+    page.get_by_role("button", name="Sign up with a password").click()
 
 
 def add_virtual_authenticator(context: BrowserContext, page: Page) -> tuple[CDPSession, str]:
@@ -62,4 +62,4 @@ def sign_up_with_passkey(page: Page, name: str, email: str) -> None:
     """Fill the sign-up form and create the account with a passkey (needs an authenticator)."""
     page.get_by_label("What should we call you?").fill(name)
     page.get_by_label("Email").fill(email)
-    page.get_by_role("button", name="Create account with a passkey").click()
+    page.get_by_role("button", name="Sign up with a passkey").click()

@@ -29,7 +29,7 @@ def test_passkey_sign_up_sign_out_and_sign_in(phone, live_server) -> None:
     # Sign up with a passkey: no password at all.
     page.get_by_role("link", name="Create an account").click()
     expect(page).to_have_url(re.compile(r"/signup$"))
-    passkey_button = page.get_by_role("button", name="Create account with a passkey")
+    passkey_button = page.get_by_role("button", name="Sign up with a passkey")
     expect(passkey_button).to_be_visible()  # app.js reveals it when passkeys are supported
     page.get_by_label("What should we call you?").fill("Robin")
     page.get_by_label("Email").fill(email)
@@ -72,7 +72,7 @@ def test_password_sign_up_with_a_bad_email_keeps_what_was_typed(phone) -> None:
     page.get_by_label("What should we call you?").fill("Sam Smith")
     page.get_by_label("Email").fill("sam@example")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account with a password").click()
+    page.get_by_role("button", name="Sign up with a password").click()
 
     email = page.get_by_label("Email")
     expect(page.locator("#f-email-error")).to_have_text(
@@ -87,7 +87,7 @@ def test_password_sign_up_with_a_bad_email_keeps_what_was_typed(phone) -> None:
     # Fixing the address is enough to get in.
     email.fill(unique_email("sam"))
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account with a password").click()
+    page.get_by_role("button", name="Sign up with a password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Sam Smith")
 
 
