@@ -140,12 +140,21 @@ def _settle(live: Live, ex_id: int, type_: str, payload: Any, client_id: str,
             first: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
     """Resend (same client id) while the server answers ``conflict``, as a client must.
 
+    ``rate_limited`` (one socket's token bucket ran dry, which the burst below can do on a
+    slow machine) is resent after a pause, as app/static/js/exercise.js does (0.8-1.5 s).
     Returns the final acknowledgement and how many conflicts were seen."""
     ack = first if first is not None else live.act(ex_id, type_, payload, client_id=client_id)
-    conflicts = 0
-    while not ack["ok"] and ack["error"]["code"] == "conflict" and conflicts < 20:
+    conflicts = limited = 0
+    while not ack["ok"] and conflicts < 20 and limited < 5:
+        code = ack["error"]["code"]
         assert ack["error"]["message"]
-        conflicts += 1
+        if code == "conflict":
+            conflicts += 1
+        elif code == "rate_limited":
+            limited += 1
+            time.sleep(0.8)
+        else:
+            break
         ack = live.act(ex_id, type_, payload, client_id=client_id)
     return ack, conflicts
 
@@ -206,11 +215,14 @@ def test_b_concurrent_actions_from_both_processes_store_once(
                     ex_id, "say", {"text": texts[i]}, client_id=ids[i])))
         started = time.perf_counter()
         firsts = _at_once(calls)
-        first_conflicts = sum(1 for _, _, ack in firsts if not ack["ok"])
+        first_conflicts = sum(1 for _, _, ack in firsts
+                              if not ack["ok"] and ack["error"]["code"] == "conflict")
+        first_limited = sum(1 for _, _, ack in firsts
+                            if not ack["ok"] and ack["error"]["code"] == "rate_limited")
         finals: dict[int, list[dict[str, Any]]] = {i: [] for i in range(n)}
         for i, live, first in firsts:
             if not first["ok"]:
-                assert first["error"]["code"] == "conflict", first
+                assert first["error"]["code"] in ("conflict", "rate_limited"), first
             ack, c = _settle(live, ex_id, "say", {"text": texts[i]}, ids[i], first)
             conflicts += c
             assert ack["ok"], ack
@@ -262,7 +274,8 @@ def test_b_concurrent_actions_from_both_processes_store_once(
             live.close()
     METRICS["b. concurrency"] = (
         f"{rounds} simultaneous ready pairs + {n} shares x2 sockets (20 concurrent acts): "
-        f"{first_conflicts} first answers were 'conflict', {conflicts} conflicts resent in "
+        f"{first_conflicts} first answers were 'conflict' and {first_limited} 'rate_limited', "
+        f"{conflicts} conflicts resent in "
         f"all, settled in {settled_ms:.0f} ms; stored {len(stored)} client actions, "
         f"0 duplicates, seq 1..{seq} gapless")
 
