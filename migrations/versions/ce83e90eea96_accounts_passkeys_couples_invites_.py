@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-22 01:29:01.897050
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import app.models.types
-
 
 # revision identifiers, used by Alembic.
 revision = 'ce83e90eea96'
