@@ -178,6 +178,11 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
     expect(alex.get_by_role("list", name="Transcript")).to_be_visible()
     assert_accessible_both_schemes(alex, "transcript")
     assert "You should just talk to your boss." not in alex.content()
+    # The live screen has no tab bar; once it is over, a clear way back home.
+    expect(blair.locator("nav.tabbar")).to_have_count(0)
+    blair.get_by_role("link", name="Back home").click()
+    expect(blair.get_by_role("heading", level=1)).to_have_text("Hi, Blair")
+    expect(blair.locator("nav.tabbar")).to_be_visible()
     assert problems == []  # no script errors, no CSP violations
 
 
