@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask import request, session
 from flask_login import current_user
-from flask_socketio import Namespace, disconnect
+from flask_socketio import Namespace, disconnect, join_room
 
 from app.domain.errors import DomainError
 from app.services import audit, presence
@@ -19,6 +19,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Per socket: a bucket of 20 events refilled at 5 a second; a phone never needs more.
 BUCKET_SIZE = 20.0
 REFILL_PER_SECOND = 5.0
+
+
+def enter_room(room: str) -> bool:
+    """Put the current socket in ``room``; False if it disconnected meanwhile.
+
+    Handlers run on their own thread, so a phone that reloads while its ``join`` is being
+    answered is already gone when the room is entered (python-socketio raises KeyError or
+    ValueError then). Not an error: nobody is left to answer, and the new connection joins
+    again.
+    """
+    try:
+        join_room(room)
+    except (KeyError, ValueError):
+        return False
+    return True
 
 
 def error(code: str, message: str) -> dict[str, Any]:

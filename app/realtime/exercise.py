@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_login import current_user
-from flask_socketio import join_room
 
 from app.domain.errors import DomainError
-from app.realtime.base import AuthedNamespace, guarded
+from app.realtime.base import AuthedNamespace, enter_room, guarded
 from app.services import exercises
 from app.services.publisher import room_for
 
@@ -36,7 +35,7 @@ class ExerciseNamespace(AuthedNamespace):
         fields = _fields(data, JOIN_FIELDS)
         result = exercises.replay(current_user, exercise_id=fields.get("exercise_id"),
                                   after_seq=fields.get("after_seq", 0))
-        join_room(room_for(result["exercise_id"], current_user.id))
+        enter_room(room_for(result["exercise_id"], current_user.id))
         return result
 
     @guarded

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import emit, join_room
+from flask_socketio import emit
 
-from app.realtime.base import AuthedNamespace, guarded
+from app.realtime.base import AuthedNamespace, enter_room, guarded
 from app.services import presence
 from app.services.pairing import active_couple
 
@@ -18,10 +18,10 @@ class PresenceNamespace(AuthedNamespace):
 
     def joined(self, user_id: int) -> None:
         """Join the user's and the couple's rooms, and tell the partner we're here."""
-        join_room(f"user:{user_id}")
+        if not enter_room(f"user:{user_id}"):
+            return
         couple = active_couple(user_id)
-        if couple is not None:
-            join_room(f"couple:{couple.id}")
+        if couple is not None and enter_room(f"couple:{couple.id}"):
             partner = couple.other(user_id)
             online = presence.online_user_ids([partner.id])
             emit("presence", {"user_id": partner.id, "online": partner.id in online})

@@ -214,3 +214,33 @@ def test_unpairing_ends_the_exercise_in_progress(sockets: Any) -> None:
     db.session.expire_all()
     assert db.session.get(Exercise, ex_id).phase == "ended_early"
     assert a.act(ex_id, "say", {"text": "hello?"})["error"]["code"] == "finished"
+
+
+def test_a_socket_gone_while_its_join_is_answered_is_no_error(
+        sockets: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone reloading mid-join: its old socket is gone before the room is entered."""
+    from flask_socketio import disconnect
+
+    from app.realtime import exercise as namespace
+
+    alex, _blair, a, b, _c = sockets
+    ex_id = propose(alex)
+    real_replay = namespace.exercises.replay
+
+    def replay_then_vanish(*args: Any, **kwargs: Any) -> Any:
+        result = real_replay(*args, **kwargs)
+        disconnect()  # the server drops this socket while the handler is still running
+        return result
+
+    monkeypatch.setattr(namespace.exercises, "replay", replay_then_vanish)
+    a.emit("join", {"exercise_id": ex_id, "after_seq": 0})  # must not raise
+    assert not a.connected()
+    monkeypatch.undo()
+
+    # Nothing half-done: Blair joins as usual, and a fresh socket for Alex joins normally.
+    assert b.emit("join", {"exercise_id": ex_id, "after_seq": 0})["ok"]
+    fresh = Socket(a.app, alex)
+    try:
+        assert fresh.emit("join", {"exercise_id": ex_id, "after_seq": 0})["ok"]
+    finally:
+        fresh.disconnect()
