@@ -8,7 +8,7 @@ from app.domain.guard.features import features
 from app.domain.guard.labels import ALLOWED_LABELS, SEVERITY, Label
 from app.domain.guard.model import LinearModel
 from app.domain.guard.rules import DECISIVE, cues
-from app.domain.guard.text import split_message, strip_fillers, tokens
+from app.domain.guard.text import clean, sentences, strip_fillers, tokens
 
 # Share of probability on the not-allowed labels above which a message is held.  Chosen by
 # cross-validation on the couples' corpus (see docs/guard.md); 0.5 held more allowed messages.
@@ -49,7 +49,7 @@ def classify(
     use_rules: bool = True,
 ) -> Label | None:
     """The message's label, or None when it has no words to judge."""
-    _cleaned, sents = split_message(text)
+    sents = sentences(clean(text))
     if not sents:
         return None
     ruled: list[Label] = []

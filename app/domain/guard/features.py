@@ -6,7 +6,7 @@ from itertools import pairwise
 from typing import Final
 
 from app.domain.guard.rules import cues
-from app.domain.guard.text import FILLERS, clean, split_message, strip_fillers, tokens
+from app.domain.guard.text import FILLERS, clean, sentences, strip_fillers, tokens
 
 _I: Final = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "myself", "im"})
 _YOU: Final = frozenset(
@@ -113,8 +113,9 @@ def _sentence_features(toks: list[str], prefix: str, out: dict[str, float]) -> N
 
 def features(text: str, *, speaker_said: str = "") -> dict[str, float]:
     """Sparse binary features: words, word pairs, sentence openings, cues, pronoun balance."""
-    cleaned, sents = split_message(text)
+    cleaned = clean(text)
     out: dict[str, float] = {"bias": 1.0}
+    sents = sentences(cleaned)
     if not sents:
         out["empty"] = 1.0
         return out
@@ -134,9 +135,9 @@ def features(text: str, *, speaker_said: str = "") -> dict[str, float]:
         out[f"b:{prev}_{tok}"] = 1.0
         prev = tok
     out[f"b:{prev}_$"] = 1.0
-    n_i = sum(map(_I.__contains__, body))
-    n_you = sum(map(_YOU.__contains__, body))
-    n_we = sum(map(_WE.__contains__, body))
+    n_i = sum(t in _I for t in body)
+    n_you = sum(t in _YOU for t in body)
+    n_we = sum(t in _WE for t in body)
     out[f"n_i:{_bucket(n_i)}"] = 1.0
     out[f"n_you:{_bucket(n_you)}"] = 1.0
     out[f"n_we:{_bucket(n_we)}"] = 1.0
