@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask_socketio import disconnect
 
 from app.extensions import db
 from app.models import ClientAction, Exercise, ExerciseEvent
+from app.services import exercises
 from tests.conftest import Browser
 from tests.realtime.conftest import Socket
 
@@ -219,20 +221,16 @@ def test_unpairing_ends_the_exercise_in_progress(sockets: Any) -> None:
 def test_a_socket_gone_while_its_join_is_answered_is_no_error(
         sockets: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A phone reloading mid-join: its old socket is gone before the room is entered."""
-    from flask_socketio import disconnect
-
-    from app.realtime import exercise as namespace
-
     alex, _blair, a, b, _c = sockets
     ex_id = propose(alex)
-    real_replay = namespace.exercises.replay
+    real_replay = exercises.replay
 
     def replay_then_vanish(*args: Any, **kwargs: Any) -> Any:
         result = real_replay(*args, **kwargs)
         disconnect()  # the server drops this socket while the handler is still running
         return result
 
-    monkeypatch.setattr(namespace.exercises, "replay", replay_then_vanish)
+    monkeypatch.setattr(exercises, "replay", replay_then_vanish)
     a.emit("join", {"exercise_id": ex_id, "after_seq": 0})  # must not raise
     assert not a.connected()
     monkeypatch.undo()

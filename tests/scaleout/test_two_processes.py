@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -215,10 +216,7 @@ def test_b_concurrent_actions_from_both_processes_store_once(
                     ex_id, "say", {"text": texts[i]}, client_id=ids[i])))
         started = time.perf_counter()
         firsts = _at_once(calls)
-        first_conflicts = sum(1 for _, _, ack in firsts
-                              if not ack["ok"] and ack["error"]["code"] == "conflict")
-        first_limited = sum(1 for _, _, ack in firsts
-                            if not ack["ok"] and ack["error"]["code"] == "rate_limited")
+        first_errors = Counter(ack["error"]["code"] for _, _, ack in firsts if not ack["ok"])
         finals: dict[int, list[dict[str, Any]]] = {i: [] for i in range(n)}
         for i, live, first in firsts:
             if not first["ok"]:
@@ -274,7 +272,8 @@ def test_b_concurrent_actions_from_both_processes_store_once(
             live.close()
     METRICS["b. concurrency"] = (
         f"{rounds} simultaneous ready pairs + {n} shares x2 sockets (20 concurrent acts): "
-        f"{first_conflicts} first answers were 'conflict' and {first_limited} 'rate_limited', "
+        f"{first_errors['conflict']} first answers were 'conflict' and "
+        f"{first_errors['rate_limited']} 'rate_limited', "
         f"{conflicts} conflicts resent in "
         f"all, settled in {settled_ms:.0f} ms; stored {len(stored)} client actions, "
         f"0 duplicates, seq 1..{seq} gapless")
