@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import ClientAction, Couple, Exercise, ExerciseEvent, Membership, User
 from app.models.types import utcnow
 from app.services import audit
-from app.services.publisher import publish
+from app.services.publisher import events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -87,7 +87,7 @@ def propose(user: User, payload: object) -> Exercise:
     rows = _event_rows(exercise.id, events)
     db.session.add_all(rows)
     db.session.commit()
-    publish(exercise.id, state, events)
+    publish(exercise.id, state, events, names_of(state.partners))
     return exercise
 
 
@@ -168,8 +168,9 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
 
         action = ex.resolve_say(state, actor=user.id, say=action, classify=classify)
     new_state, events = ex.apply(state, actor=user.id, action=action, now=utcnow())
+    names = names_of(state.partners)
     ack = {"ok": True, "exercise_id": exercise.id, "seq": new_state.seq,
-           "events": [serialize(e, viewer=user.id) for e in map(ex.event_to_dict, events)]}
+           "events": events_for(events, viewer=user.id, partners=state.partners, names=names)}
     if verdict is not None:
         held = any(e.type == "listener_message" and not e.payload.get("delivered")
                    for e in events)
@@ -182,7 +183,7 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
         db.session.commit()
     except sa.exc.IntegrityError:
         raise _Conflict() from None
-    publish(exercise_id, new_state, events)
+    publish(exercise_id, new_state, events, names)
     return ack
 
 
@@ -198,24 +199,19 @@ def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Even
     db.session.add_all(_event_rows(exercise.id, events))
 
 
-def serialize(event: dict[str, Any], *, viewer: int) -> dict[str, Any]:
-    """One event as ``viewer`` may see it: hidden ones keep their number, so gaps show."""
-    visible_to = event.get("visible_to")
-    if visible_to is not None and viewer not in visible_to:
-        return {"seq": event["seq"], "type": "hidden"}
-    payload = dict(event["payload"])
-    if event["type"] == "listener_message" and event["actor"] != viewer:
-        # The speaker hears the words, not the guard's verdict on them.
-        payload = {"text": payload.get("text", ""), "delivered": True}
-    return {"seq": event["seq"], "type": event["type"], "actor": event["actor"],
-            "payload": payload, "at": event["at"]}
+def names_of(user_ids: tuple[int, ...]) -> dict[int, str]:
+    """Display names by user id; someone who is gone is left out ("a former partner")."""
+    rows = db.session.execute(sa.select(User.id, User.display_name).where(
+        User.id.in_(user_ids))).all()
+    return {row.id: row.display_name for row in rows}
 
 
-def row_to_dict(row: ExerciseEvent) -> dict[str, Any]:
-    """A stored event in the same shape as ``event_to_dict``."""
-    return {"seq": row.seq, "type": row.type, "actor": row.actor_id, "payload": row.payload,
-            "visible_to": None if row.visible_to_id is None else [row.visible_to_id],
-            "at": row.at.isoformat()}
+def row_to_event(row: ExerciseEvent) -> ex.Event:
+    """A stored event as the domain's ``Event``."""
+    return ex.Event(seq=row.seq, type=cast(ex.EventType, row.type), actor=row.actor_id or 0,
+                    payload=row.payload,
+                    visible_to=None if row.visible_to_id is None else frozenset({row.visible_to_id}),
+                    at=row.at)
 
 
 def replay(user: User, *, exercise_id: object, after_seq: object) -> dict[str, Any]:
@@ -228,22 +224,9 @@ def replay(user: User, *, exercise_id: object, after_seq: object) -> dict[str, A
         .order_by(ExerciseEvent.seq)).all()
     state = state_of(exercise)
     return {"ok": True, "exercise_id": exercise.id, "seq": exercise.seq,
-            "events": [serialize(row_to_dict(r), viewer=user.id) for r in rows],
-            "view": view_for(state, user.id)}
-
-
-def view_for(state: ex.ExerciseState, viewer: int) -> dict[str, Any]:
-    """The screen's view of the state for one partner, with the catalog entry's texts."""
-    view = ex.public_view(state, viewer=viewer)
-    kind = ex.get_kind(state.kind)
-    view["speaker_instructions"] = list(kind.speaker_instructions)
-    view["listener_instructions"] = list(kind.listener_instructions)
-    view["question_bank"] = list(kind.question_bank)
-    view["reflection_starters"] = list(kind.reflection_starters)
-    view["pause_prompt"] = kind.pause_prompt
-    view["check_text"] = kind.check_text
-    view["confirm_choices"] = [{"kind": c.kind, "label": c.label} for c in kind.confirm_choices]
-    return view
+            "events": events_for([row_to_event(r) for r in rows], viewer=user.id,
+                                 partners=state.partners, names=names_of(state.partners)),
+            "view": ex.screen_view(state, viewer=user.id)}
 
 
 def end_live_for_unpair(couple: Couple, user: User) -> Any:
@@ -264,7 +247,8 @@ def end_live_for_unpair(couple: Couple, user: User) -> Any:
         raise DomainError("Your partner acted at the same moment. Please try again.",
                           code="conflict") from None
     exercise_id = exercise.id
-    return lambda: publish(exercise_id, new_state, events)
+    names = names_of(state.partners)
+    return lambda: publish(exercise_id, new_state, events, names)
 
 
 def history_for(user: User) -> list[Exercise]:

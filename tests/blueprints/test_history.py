@@ -36,11 +36,15 @@ def test_transcripts_show_each_partner_what_they_may_see(app: Any, couple: Any) 
     ex_id = _run_exercise(app, couple)
     listener_view = blair.get(f"/history/{ex_id}").get_data(as_text=True)
     speaker_view = alex.get(f"/history/{ex_id}").get_data(as_text=True)
-    assert "You should just quit." in listener_view and "Held back by the guard" in listener_view
+    assert "You should just quit." in listener_view and "The guard held this back" in listener_view
     assert "You should just quit." not in speaker_view
     assert "It sounds like work takes everything you have." in speaker_view
     assert "alex private note" in speaker_view and "alex private note" not in listener_view
-    assert "felt heard 8/10" in listener_view and "felt heard 9/10" in speaker_view
+    assert "Alex felt seen 8/10" in listener_view and "Blair felt seen 9/10" in speaker_view
+    assert "you felt seen 8/10" in speaker_view and "felt heard" not in speaker_view
+    # The floor passed to Blair: each reads it from where they stand, never "You" as the doer.
+    assert "Roles swapped: now Blair has the floor." in speaker_view
+    assert "Roles swapped: now you have the floor." in listener_view
 
 
 def test_history_stays_readable_after_unpairing(app: Any, couple: Any) -> None:

@@ -10,6 +10,7 @@ from app.blueprints.decorators import partner_required
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.services import exercises
+from app.services import history as past
 
 bp = Blueprint("exercises", __name__)
 
@@ -59,7 +60,7 @@ def live(exercise_id: int) -> ResponseReturnValue:
     state = exercises.state_of(exercise)
     if state.phase not in exercises.LIVE_PHASES:
         return redirect(url_for("exercises.transcript", exercise_id=exercise.id))
-    view = exercises.view_for(state, current_user.id)
+    view = ex.screen_view(state, viewer=current_user.id)
     partner = exercises.partner_of(exercise, current_user.id)
     return render_template("exercises/live.html", exercise=exercise, view=view,
                            partner=partner, kind=ex.get_kind(state.kind))
@@ -77,8 +78,6 @@ def history() -> ResponseReturnValue:
 @login_required
 def transcript(exercise_id: int) -> ResponseReturnValue:
     """One exercise's transcript, as you may see it."""
-    exercise = exercises.load_for(current_user, exercise_id)
-    data = exercises.replay(current_user, exercise_id=exercise.id, after_seq=0)
-    partner = exercises.partner_of(exercise, current_user.id)
-    return render_template("exercises/transcript.html", exercise=exercise, data=data,
-                           partner=partner, kind=ex.get_kind(exercise.kind))
+    page = past.exercise_page(current_user, exercise_id)
+    return render_template("exercises/transcript.html", page=page,
+                           kind=ex.get_kind(page.state.kind))

@@ -40,6 +40,8 @@ let events = store.get("events", []);
 let lastSeq = store.get("seq", 0);
 let outbox = store.get("outbox", []);
 if (!Array.isArray(events) || !Number.isInteger(lastSeq) || lastSeq < 0) { events = []; lastSeq = 0; }
+// A log cached before events carried their words is fetched again.
+if (events.some((e) => !e || !e.show)) { events = []; lastSeq = 0; }
 if (!Array.isArray(outbox)) outbox = [];
 let guard = null; // the last held listener message's verdict, shown privately
 let phaseShown = null;
@@ -53,7 +55,6 @@ const newId = () => (crypto.randomUUID ? crypto.randomUUID()
 
 // ---- small helpers ----------------------------------------------------------------------------
 
-const who = (id) => (id === ME ? "You" : PARTNER);
 const el = (tag, cls, text) => {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -75,42 +76,14 @@ function showError(message) { errorsEl.textContent = message || ""; }
 
 // ---- the conversation log --------------------------------------------------------------------
 
-const LABELS = { reflection: "reflecting", open_question: "asking", sympathy: "listening" };
-const CONFIRM_LABELS = { landed: "That's it", not_quite: "Not quite…", more: "There's more" };
-
+// What each event says is decided on the server (one projection for every screen): the
+// event arrives with `show`, ready to display.
 function describe(e) {
-  const p = e.payload || {};
-  const mine = e.actor === ME;
-  switch (e.type) {
-    case "shared":
-      return { bubble: true, mine, role: "speaker", label: who(e.actor), text: p.text };
-    case "listener_message":
-      if (p.delivered === false) {
-        return mine ? { held: true, text: p.text } : null;
-      }
-      return { bubble: true, mine, role: "listener",
-        label: `${who(e.actor)} · ${LABELS[p.label] ?? "listening"}`, text: p.text };
-    case "check":
-      return { bubble: true, mine, role: "listener", label: `${who(e.actor)} · checking`, text: p.text };
-    case "confirmed":
-      return { note: `${who(e.actor)}: “${p.label || CONFIRM_LABELS[p.kind] || p.kind}”`, tone: p.kind };
-    case "proposed": return { note: mine ? `You asked ${PARTNER}: is now OK?` : `${PARTNER} asked: is now OK?` };
-    case "accepted": return { note: mine ? "You said yes." : `${PARTNER} said yes.` };
-    case "scheduled": return { note: `${who(e.actor)} picked ${fmtTime(p.at)}.` };
-    case "declined": return { note: mine ? "You said not now." : `${PARTNER} said not now.` };
-    case "cancelled": return { note: mine ? "You cancelled." : `${PARTNER} cancelled.` };
-    case "started": return { note: p.speaker === ME ? "Started: you have the floor." : `Started: ${PARTNER} has the floor.` };
-    case "turn_ended": return { note: mine ? "You feel heard." : `${PARTNER} feels heard.` };
-    case "roles_swapped": return { note: p.speaker === ME ? "Roles swapped: now you have the floor." : `Roles swapped: now ${PARTNER} has the floor.` };
-    case "break_called": return { note: `${who(e.actor)} called a ${p.minutes}-minute break.` };
-    case "ready": return { note: mine ? "You're ready." : `${PARTNER} is ready.` };
-    case "resumed": return { note: "Back together." };
-    case "ended_early": return { note: mine ? "You ended the exercise." : `${PARTNER} ended the exercise.` };
-    case "rated": return { note: "You rated the exercise (sealed)." };
-    case "ratings_revealed": return { note: "Both ratings are in." };
-    case "completed": return { note: "Complete. Thank you both." };
-    default: return null;
-  }
+  const s = e.show;
+  if (!s || s.form === "hidden") return null;
+  if (s.form === "bubble") return { bubble: true, mine: s.mine, role: s.role, label: s.label, text: s.text };
+  if (s.form === "held") return { held: true, text: s.text };
+  return { note: s.text, tone: s.tone || undefined };
 }
 
 const logEl = $("ex-log");
