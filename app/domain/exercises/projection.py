@@ -131,9 +131,8 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
                 # Only its writer gets this far (``visible``): their words, never sent.
                 return replace(base, form="held", role="listener", mark=mark,
                                 label="Held back · only you see this", text=text)
+            # The speaker hears the words (and the move, in ``mark``), not the guard's verdict.
             payload: dict[str, object] = dict(p) if mine else {"text": text, "delivered": True}
-            if not mine and mark is not None:
-                payload["mark"] = mark
             return replace(base, form="bubble", role="listener", mark=mark, payload=payload,
                             label=f"{who} · {_MARK_WORDS[mark]}", text=text)
         case "check":
