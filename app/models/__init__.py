@@ -1,9 +1,10 @@
 """Typed SQLAlchemy models: data only, workflows live in services."""
 
 from app.models.couple import Couple, Invite, Membership
-from app.models.exercise import ClientAction, Exercise, ExerciseEvent
+from app.models.exercise import ClientAction, Exercise, ExerciseEvent, ExerciseRating
 from app.models.presence import Presence
 from app.models.user import AuditEntry, Passkey, User, WebAuthnChallenge
 
-__all__ = ["AuditEntry", "ClientAction", "Couple", "Exercise", "ExerciseEvent", "Invite",
+__all__ = ["AuditEntry", "ClientAction", "Couple", "Exercise", "ExerciseEvent", "ExerciseRating",
+           "Invite",
            "Membership", "Passkey", "Presence", "User", "WebAuthnChallenge"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -12,8 +14,17 @@ import sqlalchemy as sa
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.guard import Verdict, judge
+from app.domain.guard.model import WEIGHTS_PATH
 from app.extensions import db
-from app.models import ClientAction, Couple, Exercise, ExerciseEvent, Membership, User
+from app.models import (
+    ClientAction,
+    Couple,
+    Exercise,
+    ExerciseEvent,
+    ExerciseRating,
+    Membership,
+    User,
+)
 from app.models.types import utcnow
 from app.services import audit
 from app.services.publisher import events_for, publish
@@ -81,7 +92,7 @@ def propose(user: User, payload: object) -> Exercise:
         kind=proposal.kind, proposer=user.id, partner=partner, first_speaker=first,
         topic=proposal.topic, strictness=proposal.strictness or "gentle", now=utcnow())
     exercise = Exercise(couple_id=couple.id, kind=state.kind, phase=state.phase,
-                        state=ex.state_to_dict(state), seq=state.seq)
+                        state=ex.state_to_dict(state), seq=state.seq, **_summary(state))
     db.session.add(exercise)
     db.session.flush()
     rows = _event_rows(exercise.id, events)
@@ -91,18 +102,62 @@ def propose(user: User, payload: object) -> Exercise:
     return exercise
 
 
-def _event_rows(exercise_id: int, events: list[ex.Event]) -> list[ExerciseEvent]:
-    return [ExerciseEvent(exercise_id=exercise_id, seq=e.seq, type=e.type, actor_id=e.actor,
-                          visible_to_id=e.private_to, payload=dict(e.payload), at=e.at)
-            for e in events]
+def _summary(state: ex.ExerciseState) -> dict[str, Any]:
+    """The state's typed copy on the exercise row, which the history list reads."""
+    return {"topic": state.topic, "first_speaker_id": state.first_speaker,
+            "started_at": state.started_at, "ended_at": state.ended_at}
 
 
-def _speaker_said(exercise_id: int) -> str:
-    """The speaker's last message, the context the guard judges the listener against."""
-    text = db.session.scalar(sa.select(ExerciseEvent.payload).where(
+def _event_rows(exercise_id: int, events: list[ex.Event], *, answers: int | None = None,
+                model_version: str | None = None) -> list[ExerciseEvent]:
+    rows = []
+    for e in events:
+        row = ExerciseEvent(exercise_id=exercise_id, seq=e.seq, type=e.type, actor_id=e.actor,
+                            visible_to_id=e.private_to, payload=dict(e.payload), at=e.at)
+        if e.type in ("listener_message", "check"):
+            row.answers_seq = answers
+        if e.type == "listener_message":
+            row.guard_label = str(e.payload.get("label", ""))
+            row.guard_action = str(e.payload.get("action", ""))
+            row.delivered = bool(e.payload.get("delivered"))
+            row.model_version = model_version
+        rows.append(row)
+    return rows
+
+
+def _rating_rows(exercise_id: int, events: list[ex.Event]) -> None:
+    """Ratings in their own table: one row per rater; revealed once both have rated."""
+    for e in events:
+        if e.type == "rated":
+            db.session.add(ExerciseRating(
+                exercise_id=exercise_id, user_id=e.actor, seen=int(str(e.payload["seen"])),
+                understood=int(str(e.payload["understood"])),
+                note=str(e.payload.get("note", "")), rated_at=e.at))
+        elif e.type == "ratings_revealed":
+            db.session.flush()
+            db.session.execute(sa.update(ExerciseRating).where(
+                ExerciseRating.exercise_id == exercise_id).values(revealed_at=e.at))
+
+
+def _last_share(exercise_id: int) -> tuple[int | None, str]:
+    """The speaker's last share (its seq and words): what the listener answers, and the
+    context the guard judges the listener against."""
+    row = db.session.execute(sa.select(ExerciseEvent.seq, ExerciseEvent.payload).where(
         ExerciseEvent.exercise_id == exercise_id, ExerciseEvent.type == "shared")
-        .order_by(ExerciseEvent.seq.desc()).limit(1))
-    return str(text.get("text", "")) if isinstance(text, dict) else ""
+        .order_by(ExerciseEvent.seq.desc()).limit(1)).first()
+    if row is None:
+        return None, ""
+    text = row.payload.get("text", "") if isinstance(row.payload, dict) else ""
+    return row.seq, str(text)
+
+
+@cache
+def guard_model_version() -> str:
+    """A short fingerprint of the guard's shipped weights: which model judged a message."""
+    try:
+        return "lr-" + hashlib.sha256(WEIGHTS_PATH.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "unknown"
 
 
 def act(user: User, *, exercise_id: object, client_id: object, type_: object,
@@ -158,8 +213,9 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
                           "in your history.", code="finished")
     state = state_of(exercise)
     verdict: Verdict | None = None
+    answers, said = (_last_share(exercise.id) if isinstance(action, ex.Say | ex.Check)
+                     else (None, ""))
     if isinstance(action, ex.Say):
-        said = _speaker_said(exercise.id)
 
         def classify(text: str) -> tuple[str, Any]:
             nonlocal verdict
@@ -176,7 +232,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
                    for e in events)
         ack["guard"] = {"label": verdict.label, "action": verdict.action, "held": held,
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
-    _store(exercise, new_state, events)
+    _store(exercise, new_state, events, answers=answers,
+           model_version=None if verdict is None else guard_model_version())
     db.session.add(ClientAction(exercise_id=exercise.id, client_id=client_id, user_id=user.id,
                                 ack=ack))
     try:
@@ -187,16 +244,19 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
     return ack
 
 
-def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Event]) -> None:
+def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Event], *,
+           answers: int | None = None, model_version: str | None = None) -> None:
     """Write the new state only if nobody else did since we read it, then its events."""
     updated = db.session.execute(
         sa.update(Exercise).where(Exercise.id == exercise.id,
                                   Exercise.version == exercise.version)
         .values(state=ex.state_to_dict(new_state), phase=new_state.phase, seq=new_state.seq,
-                version=exercise.version + 1, updated_at=utcnow()))
+                version=exercise.version + 1, updated_at=utcnow(), **_summary(new_state)))
     if updated.rowcount != 1:
         raise _Conflict()
-    db.session.add_all(_event_rows(exercise.id, events))
+    db.session.add_all(_event_rows(exercise.id, events, answers=answers,
+                                   model_version=model_version))
+    _rating_rows(exercise.id, events)
 
 
 def names_of(user_ids: tuple[int, ...]) -> dict[int, str]:
