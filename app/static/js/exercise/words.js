@@ -1,0 +1,62 @@
+// The words the live exercise screen says: the shape of each event in the log (worded by the
+// server), and the texts of the floor banner, the break card and the ended card. No DOM;
+// ``ctx`` is {me, partner}.
+
+export const fmtTime = (iso) => new Date(iso).toLocaleString(undefined, {
+  weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+export const fmtClock = (iso) => new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+
+/** ``ms`` as m:ss, never negative. */
+export function fmtLeft(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/**
+ * How one event shows in the log: a bubble ``{bubble, mine, role, label, text}``, the
+ * listener's own held message ``{held, text}``, a note ``{note, tone?}``, or null (not shown).
+ * The words come from the server's one projection of events (``e.show``), the same the
+ * history and the export read; this only picks the shape.
+ */
+export function describe(e) {
+  const s = e.show;
+  if (!s || s.form === "hidden") return null;
+  if (s.form === "bubble") return { bubble: true, mine: s.mine, role: s.role, label: s.label, text: s.text };
+  if (s.form === "held") return { held: true, text: s.text };
+  return { note: s.text, tone: s.tone || undefined };
+}
+
+/** The floor banner's three lines for ``view``. */
+export function floorWords(view, { partner }) {
+  const speaking = view.my_floor;
+  const onBreak = view.phase === "on_break";
+  const doing = onBreak ? "paused" : (speaking ? "you speak" : "you listen");
+  const turn = `Turn ${view.turn || 1} of 2 · ${doing}`;
+  if (onBreak) {
+    return { turn, title: "On a break",
+      hint: speaking ? "You'll have the floor again after the break." : `${partner} will have the floor again after the break.` };
+  }
+  if (speaking) {
+    return { turn, title: "You have the floor", hint: `Share a small piece; ${partner} reflects it back.` };
+  }
+  return { turn, title: `${partner} has the floor — listen, reflect, ask`,
+    hint: "Say back what you heard, or ask a curious question." };
+}
+
+/** Who called the break, as the break card says it. */
+export const breakBy = (b, { me, partner }) => (b.by === me
+  ? `You called a ${b.minutes}-minute break.` : `${partner} called a ${b.minutes}-minute break.`);
+
+/** The ended card's title and text, or null text for a phase it does not know. */
+export function endedWords(view, { me, partner }) {
+  const byMe = view.ended_by === me;
+  const text = {
+    ended_early: byMe ? "You ended the exercise early. That's okay: stopping is sometimes the kind thing. It stays in your history."
+      : `${partner} ended the exercise early. That's okay: stopping is sometimes the kind thing. It stays in your history.`,
+    declined: byMe ? "You said not now. Either of you can propose another time whenever it suits."
+      : `${partner} said not now. Maybe another time: either of you can propose one.`,
+    cancelled: byMe ? "You cancelled the invitation." : `${partner} cancelled the invitation.`,
+  }[view.phase];
+  return { title: view.phase === "ended_early" ? "This exercise has ended" : "Not this time", text: text ?? "" };
+}
