@@ -16,6 +16,7 @@ class Exercise(db.Model):  # type: ignore[name-defined,misc]
     """One exercise of one couple. ``state`` is the domain state as JSON; ``version`` guards it."""
 
     __tablename__ = "exercises"
+    __table_args__ = (sa.Index("ix_exercises_couple_id_created_at", "couple_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(
@@ -35,6 +36,8 @@ class Exercise(db.Model):  # type: ignore[name-defined,misc]
     first_speaker_id: Mapped[int | None] = mapped_column(default=None)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The numbers of a finished exercise (domain/exercises/metrics.py), computed once.
+    stats: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
 
 
 class ExerciseEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -262,7 +262,7 @@ def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Even
 def names_of(user_ids: tuple[int, ...]) -> dict[int, str]:
     """Display names by user id; someone who is gone is left out ("a former partner")."""
     rows = db.session.execute(sa.select(User.id, User.display_name).where(
-        User.id.in_(user_ids))).all()
+        User.id.in_(user_ids), User.deleted_at.is_(None))).all()
     return {row.id: row.display_name for row in rows}
 
 

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.blueprints.decorators import partner_required
+from app.blueprints.exercises import charts
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.services import exercises
@@ -20,8 +21,11 @@ bp = Blueprint("exercises", __name__)
 def index() -> ResponseReturnValue:
     """Choose an exercise to propose, or go back to the one in progress."""
     live = exercises.live_exercise(g.couple.id)
+    # "Practise again" from a debrief arrives with the kind already picked.
+    picked = request.args.get("kind", "")
     return render_template("exercises/index.html", catalog=ex.CATALOG.values(), live=live,
-                           partner=g.couple.other(current_user.id), errors={}, form={})
+                           partner=g.couple.other(current_user.id), errors={},
+                           form={"kind": picked} if picked in ex.CATALOG else {})
 
 
 @bp.post("/exercises")
@@ -69,15 +73,35 @@ def live(exercise_id: int) -> ResponseReturnValue:
 @bp.get("/history")
 @login_required
 def history() -> ResponseReturnValue:
-    """Every exercise the two of you have done, newest first."""
-    items = [(e, exercises.state_of(e)) for e in exercises.history_for(current_user)]
-    return render_template("exercises/history.html", items=items, catalog=ex.CATALOG)
+    """Every exercise the two of you have done, newest first, with filters and search."""
+    try:
+        filters = past.parse_filters(request.args)
+    except DomainError as exc:
+        page = past.history_page(current_user, past.Filters())
+        return render_template("exercises/history.html", page=page, form=request.args,
+                               error=exc.message, **_list_choices()), 400
+    page = past.history_page(current_user, filters)
+    return render_template("exercises/history.html", page=page, form=request.args, error="",
+                           **_list_choices())
+
+
+def _list_choices() -> dict[str, object]:
+    return {"kinds": [(k.slug, k.title) for k in ex.CATALOG.values()],
+            "periods": [(key, label) for key, (label, _days) in past.PERIODS.items()]}
 
 
 @bp.get("/history/<int:exercise_id>")
 @login_required
 def transcript(exercise_id: int) -> ResponseReturnValue:
-    """One exercise's transcript, as you may see it."""
+    """One exercise as you may see it; a finished one ends on its debrief."""
     page = past.exercise_page(current_user, exercise_id)
     return render_template("exercises/transcript.html", page=page,
                            kind=ex.get_kind(page.state.kind))
+
+
+@bp.get("/insights")
+@login_required
+def insights() -> ResponseReturnValue:
+    """Your listening over time: numbers, trends and charts drawn on the server."""
+    page = past.insights_for(current_user)
+    return render_template("exercises/insights.html", page=page, charts=charts.for_page(page))
