@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { EventLog, Outbox, Sync } from "../../app/static/js/exercise/outbox.js";
+import { EventLog, MAX_TRIES, Outbox, Sync } from "../../app/static/js/exercise/outbox.js";
 import { scopedStore } from "../../app/static/js/exercise/storage.js";
 
 /** A localStorage stand-in. */
@@ -66,7 +66,7 @@ function setup({ backend = memoryBackend(), exerciseId = 7 } = {}) {
   const outbox = new Outbox(store);
   const transport = fakeTransport();
   const timers = fakeTimers();
-  const seen = { added: [], views: [], acked: [], refused: [], resets: 0 };
+  const seen = { added: [], views: [], acked: [], refused: [], resets: 0, gaveUp: [], joinFailed: [] };
   const sync = new Sync({
     exerciseId, log, outbox, transport, timers, view: view(0),
     hooks: {
@@ -75,6 +75,8 @@ function setup({ backend = memoryBackend(), exerciseId = 7 } = {}) {
       acked: (item, ack) => seen.acked.push([item.type, ack]),
       refused: (item, ack) => seen.refused.push([item.type, ack.error.code]),
       reset: () => { seen.resets += 1; },
+      gaveUp: (item) => seen.gaveUp.push(item.type),
+      joinFailed: (ack) => seen.joinFailed.push(ack),
     },
   });
   return { backend, store, log, outbox, transport, timers, sync, seen };
@@ -291,5 +293,55 @@ describe("Sync", () => {
     assert.equal(s.transport.pending().length, 1);
     s.transport.answer("join", { ok: true, seq: 0, events: [], view: view(0) });
     assert.equal(s.transport.pending().filter((r) => r.name === "join").length, 1);
+  });
+
+  it("gives up after a few server errors, keeps the action, and tries again when asked", () => {
+    const s = setup();
+    joined(s);
+    const item = s.sync.act("say", { text: "words I do not want to lose" });
+    const serverError = { ok: false, error: { code: "server_error", message: "Oops." } };
+    for (let i = 0; i < MAX_TRIES; i += 1) {
+      s.transport.answer("act", serverError);
+      s.timers.runAll();
+    }
+    assert.equal(s.transport.pending().length, 0); // it stopped trying
+    assert.deepEqual(s.seen.gaveUp, ["say"]);
+    assert.equal(s.outbox.stuck, true);
+    assert.equal(new Outbox(s.store).items[0].payload.text, "words I do not want to lose");
+    // Later actions wait behind it, in order.
+    s.sync.act("check");
+    assert.equal(s.transport.pending().length, 0);
+    s.sync.retry();
+    const again = s.transport.next("act");
+    assert.equal(again.data.client_id, item.client_id);
+    s.transport.answer("act", { ok: true, seq: 1, events: [ev(1)] });
+    assert.equal(s.transport.next("act").data.type, "check");
+  });
+
+  it("gives up after a few unanswered tries too", () => {
+    const s = setup();
+    joined(s);
+    s.sync.act("end_turn");
+    for (let i = 0; i < MAX_TRIES; i += 1) {
+      s.transport.answer("act", undefined, new Error("operation has timed out"));
+      s.timers.runAll();
+    }
+    assert.deepEqual(s.seen.gaveUp, ["end_turn"]);
+    assert.equal(s.transport.pending().length, 0);
+    assert.equal(s.outbox.length, 1);
+  });
+
+  it("reports a join that keeps failing instead of waiting for ever", () => {
+    const s = setup();
+    s.sync.connected();
+    for (let i = 0; i < MAX_TRIES; i += 1) {
+      s.transport.answer("join", { ok: false, error: { code: "server_error", message: "Oops." } });
+      s.timers.runAll();
+    }
+    assert.equal(s.seen.joinFailed.length, 1);
+    assert.equal(s.transport.pending().length, 0);
+    s.sync.retry();
+    s.transport.answer("join", { ok: true, seq: 0, events: [], view: view(0) });
+    assert.equal(s.sync.joined, true);
   });
 });

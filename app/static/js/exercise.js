@@ -22,9 +22,10 @@ const socket = io("/exercise", { transports: ["websocket", "polling"] });
 const textEl = $("f-text");
 const saveDraft = (text) => store.set("draft", text);
 
+let cantJoin = false; // joining failed for good until "Try again"
 const screen = new Screen(
   { root, me: ME, partner: PARTNER, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
-  () => ({ waiting: outbox.types(), connected: socket.connected }),
+  () => ({ waiting: outbox.types(), connected: socket.connected, stuck: outbox.stuck || cantJoin }),
 );
 
 const sync = new Sync({
@@ -54,7 +55,14 @@ const sync = new Sync({
       if (item.type === "rate") $("rating-form").reset();
     },
     refused: (item, ack) => screen.showError(ack?.error?.message ?? "That didn't work. Please try again."),
-    joinFailed: (ack) => screen.showError(ack?.error?.message ?? "We couldn't open this exercise."),
+    gaveUp: (item, ack) => screen.showError(ack?.error?.code === "server_error"
+      ? "Something went wrong on our side, so that wasn't sent. What you wrote is kept."
+      : "Attune isn't answering, so that wasn't sent. What you wrote is kept."),
+    joinFailed: (ack) => {
+      cantJoin = true;
+      screen.showError(ack?.error?.message ?? "We couldn't reach this exercise. Nothing you wrote is lost.");
+      screen.renderPending();
+    },
   },
 });
 function act(type, payload = {}) {
@@ -71,6 +79,11 @@ $("btn-cancel-scheduled").addEventListener("click", () => act("cancel"));
 $("btn-start").addEventListener("click", () => act("start"));
 $("btn-ready").addEventListener("click", () => act("ready"));
 $("btn-check").addEventListener("click", () => act("check"));
+$("btn-retry").addEventListener("click", () => {
+  cantJoin = false;
+  screen.showError("");
+  sync.retry();
+});
 $("btn-end-turn").addEventListener("click", () => act("end_turn"));
 
 $("schedule-form").addEventListener("submit", (ev) => {

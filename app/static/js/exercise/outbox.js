@@ -10,6 +10,8 @@
 export const ACK_TIMEOUT = 8000;
 /** Refusals that a moment later may succeed: resend the same action. */
 export const RETRYABLE = new Set(["conflict", "rate_limited"]);
+/** Failures worth a few more tries: no answer in time, or the server's own error. */
+export const MAX_TRIES = 3;
 /** Refusals that mean our picture of the exercise is stale: join again to catch up. */
 export const REJOIN_CODES = new Set(["wrong_phase", "finished", "not_your_turn", "on_break"]);
 
@@ -88,6 +90,25 @@ export class Outbox {
 
   first() { return this.items[0] ?? null; }
 
+  /** Remember one more failed try of ``item``; returns how many it has had. */
+  failedTry(item) {
+    item.tries = (item.tries ?? 0) + 1;
+    this.save();
+    return item.tries;
+  }
+
+  /** Stop trying ``item`` until the person asks again (the outbox waits behind it). */
+  giveUp(item) { item.stuck = true; this.save(); }
+
+  /** Whether the outbox is held up by an item we gave up on. */
+  get stuck() { return this.items.some((i) => i.stuck); }
+
+  /** Try every given-up item afresh. */
+  unstick() {
+    for (const i of this.items) { delete i.stuck; i.tries = 0; }
+    this.save();
+  }
+
   has(type) { return this.items.some((i) => i.type === type); }
 
   types() { return new Set(this.items.map((i) => i.type)); }
@@ -105,7 +126,10 @@ const defaultTimers = {
  * The protocol driver. ``transport`` is ``{connected(), request(name, data, cb(err, ack))}``
  * where ``request`` gives up with an error after ACK_TIMEOUT. Hooks (all optional):
  * ``events(added)``, ``reset()``, ``view(view)``, ``acked(item, ack)``,
- * ``refused(item, ack)``, ``joinFailed(ack)``, ``changed()``.
+ * ``refused(item, ack)``, ``gaveUp(item, ack)``, ``joinFailed(ack)``, ``changed()``.
+ * An action that gets no answer, or the server's ``server_error``, is tried MAX_TRIES times;
+ * then the driver gives up (the action stays in the outbox, nothing typed is lost) until
+ * ``retry()``.
  */
 export class Sync {
   constructor({ exerciseId, log, outbox, transport, hooks = {}, timers = defaultTimers, view = null }) {
@@ -122,6 +146,7 @@ export class Sync {
     this.flushing = false;
     this.retryTimer = null;
     this.gen = 0; // bumped on every disconnect, so stale timeouts are ignored
+    this.joinTries = 0;
   }
 
   hook(name, ...args) { return this.hooks[name]?.(...args); }
@@ -170,19 +195,36 @@ export class Sync {
   flush() {
     if (this.flushing || !this.transport.connected() || !this.joined) { this.hook("changed"); return; }
     const item = this.outbox.first();
-    if (!item) { this.hook("changed"); return; }
+    if (!item || item.stuck) { this.hook("changed"); return; }
     this.flushing = true;
     const gen = this.gen;
     this.transport.request("act", { exercise_id: this.exerciseId, client_id: item.client_id,
       type: item.type, payload: item.payload }, (err, ack) => {
       if (err && gen !== this.gen) return; // a timeout from a connection that is gone
       this.flushing = false;
-      if (err) { this.retryLater(1000); return; } // no acknowledgement: resend, same client_id
+      if (err || ack?.error?.code === "server_error") { // resend, same client_id, a few times
+        if (this.outbox.failedTry(item) >= MAX_TRIES) {
+          this.outbox.giveUp(item);
+          this.hook("gaveUp", item, ack ?? null);
+          this.hook("changed");
+        } else {
+          this.retryLater(1000 * item.tries);
+        }
+        return;
+      }
       const result = this.handleAck(item, ack);
       this.hook("changed");
       if (result === "retry") this.retryLater(800 + this.timers.random() * 700);
       else this.flush();
     });
+  }
+
+  /** The person asks to try again: resend what we gave up on, and join if we could not. */
+  retry() {
+    this.outbox.unstick();
+    this.joinTries = 0;
+    if (!this.joined) this.join();
+    this.flush();
   }
 
   /** What an acknowledgement means for ``item``: "done" (it left the outbox) or "retry". */
@@ -218,8 +260,13 @@ export class Sync {
     this.transport.request("join", { exercise_id: this.exerciseId, after_seq: this.log.lastSeq }, (err, ack) => {
       if (err && gen !== this.gen) return;
       this.joining = false;
-      if (err) { this.timers.set(() => this.join(), 1000); return; }
+      if (err || ack?.error?.code === "server_error") { // a few more tries, then say so
+        if (++this.joinTries < MAX_TRIES) this.timers.set(() => this.join(), 1000 * this.joinTries);
+        else this.hook("joinFailed", ack ?? null);
+        return;
+      }
       if (!ack || !ack.ok) { this.hook("joinFailed", ack); return; }
+      this.joinTries = 0;
       if (ack.seq < this.log.lastSeq) { // the server knows less than our cache: start afresh
         this.resetLog();
         this.join();

@@ -23,7 +23,8 @@ const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedul
 
 /**
  * One exercise screen. ``ctx`` is {root, me, partner, onConfirm(kind), onDraft(text)};
- * ``status()`` returns {waiting: Set of action types in the outbox, connected: bool}.
+ * ``status()`` returns {waiting: Set of action types in the outbox, connected: bool,
+ * stuck: bool (we gave up sending until the person says "Try again")}.
  */
 export class Screen {
   constructor(ctx, status) {
@@ -89,6 +90,7 @@ export class Screen {
       "ph-on_break": phase === "on_break", "ph-active": phase === "active",
       "ph-rating": phase === "rating", "ph-complete": phase === "complete", "ph-ended": ended };
     for (const id of PHASE_SECTIONS) show(id, visible[id]);
+    this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]));
     show("ex-convo", phase === "active" || phase === "on_break");
     show("ex-instructions", phase === "active" || phase === "on_break");
     show("ex-end-wrap", this.has("end_early") && ["scheduled", "active", "on_break"].includes(phase));
@@ -117,6 +119,15 @@ export class Screen {
     }
     this.phaseShown = phase;
     this.roleShown = role;
+  }
+
+  /** Problems show in the card on screen: in the composer above Send, or at a card's end. */
+  placeProblem(sectionId) {
+    const box = $("ex-problem");
+    const target = sectionId === "ph-active" ? $("composer") : (sectionId && $(sectionId));
+    if (!target) return;
+    const before = sectionId === "ph-active" ? target.querySelector(".ex-actions") : null;
+    if (box.parentElement !== target || box.nextElementSibling !== before) target.insertBefore(box, before);
   }
 
   renderFloor() {
@@ -282,7 +293,7 @@ export class Screen {
   }
 
   renderPending() {
-    const { waiting, connected } = this.status();
+    const { waiting, connected, stuck } = this.status();
     for (const [id, type] of Object.entries(BUTTONS)) {
       const b = $(id);
       if (!b) continue;
@@ -292,11 +303,12 @@ export class Screen {
     const sending = waiting.has("say");
     const send = $("btn-send");
     send.setAttribute("aria-busy", sending ? "true" : "false");
-    send.textContent = sending ? (connected ? "Sending…" : "Waiting to send…") : "Send";
+    send.textContent = !sending ? "Send" : (stuck ? "Not sent yet" : (connected ? "Sending…" : "Waiting to send…"));
     send.disabled = sending || this.pauseLeft() > 0;
     $("btn-check").disabled = waiting.has("check") || this.pauseLeft() > 0;
     $("ex-confirm-row").querySelectorAll("button").forEach((b) => { b.disabled = waiting.has("confirm"); });
-    if (waiting.size && !connected) {
+    $("btn-retry").hidden = !stuck;
+    if (waiting.size && !connected && !stuck) {
       this.showError("You're offline. We'll send it as soon as you're back.");
     }
   }
