@@ -3,8 +3,9 @@
 from app.models.couple import Couple, Invite, Membership
 from app.models.exercise import ClientAction, Exercise, ExerciseEvent, ExerciseRating
 from app.models.presence import Presence
+from app.models.session import UserSession
 from app.models.user import AuditEntry, Passkey, User, WebAuthnChallenge
 
 __all__ = ["AuditEntry", "ClientAction", "Couple", "Exercise", "ExerciseEvent", "ExerciseRating",
-           "Invite",
-           "Membership", "Passkey", "Presence", "User", "WebAuthnChallenge"]
+           "Invite", "Membership", "Passkey", "Presence", "User", "UserSession",
+           "WebAuthnChallenge"]
