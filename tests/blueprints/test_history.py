@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain import exercises as ex
 from app.extensions import db
 from app.models import User
-from app.domain import exercises as ex
 from app.services import exercises, history, pairing
 
 
@@ -68,7 +68,7 @@ def _users() -> tuple[User, User]:
 def test_the_list_shows_what_happened_newest_first(app: Any, couple: Any) -> None:
     alex, blair, _c = couple
     first = _run_exercise(app, couple)
-    a, b = _users()
+    _a, b = _users()
     later = alex.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
                                               "topic": "Holidays"}).get_json()["exercise_id"]
     with app.test_request_context():
@@ -107,7 +107,7 @@ def test_filters_and_search_find_topics_and_only_your_own_words(app: Any, couple
 
 def test_the_list_is_paginated(app: Any, couple: Any) -> None:
     alex, _blair, _c = couple
-    a, b = _users()
+    a, _b = _users()
     with app.test_request_context():
         for i in range(history.PAGE_SIZE + 3):
             made = exercises.propose(a, {"kind": "speaker_listener", "first_speaker": "me",
@@ -168,7 +168,7 @@ def test_insights_are_honest_about_little_data(app: Any, couple: Any) -> None:
 
 
 def test_three_exercises_draw_charts_with_their_numbers(app: Any, couple: Any) -> None:
-    alex, blair, _c = couple
+    alex, _blair, _c = couple
     for _ in range(3):
         _run_exercise(app, couple)
     page = alex.get("/insights").get_data(as_text=True)

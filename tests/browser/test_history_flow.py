@@ -3,13 +3,14 @@ their insights with a chart, and one exports their data."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import User
@@ -102,3 +103,16 @@ def test_both_find_it_open_it_see_insights_and_one_exports(phone: Any, live_serv
     alex.goto("/history")
     screenshot(alex, "history")
     assert_accessible_both_schemes(alex, "history list")
+
+    # Alex takes their data home from Settings.
+    alex.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    section = alex.get_by_role("region", name="Your data")
+    expect(section).to_be_visible()
+    with alex.expect_download() as download:
+        section.get_by_role("link", name="Download everything (JSON)").click()
+    saved = tmp_path / "export.json"
+    download.value.save_as(saved)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert [e["topic"] for e in data["exercises"]] == ["Work, part 1", "Work, part 2",
+                                                       "Work, part 3"]
+    assert HELD not in saved.read_text(encoding="utf-8")
