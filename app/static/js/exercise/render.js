@@ -274,7 +274,7 @@ export class Screen {
     show("rating-form", !done);
     show("rating-sealed", done);
     if (done && view.my_rating) {
-      $("rating-mine").textContent = `You said: felt heard ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
+      $("rating-mine").textContent = `You said: felt seen ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
     }
   }
 
