@@ -26,8 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import psycopg
+import sqlalchemy as sa
 
 PG = os.environ.get("ATTUNE_BENCH_PG", "127.0.0.1:5432")
 PASSWORD = "correct horse battery staple"
@@ -185,7 +185,7 @@ def main() -> None:
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
         t0 = time.perf_counter()
-        user_id, events = seed(app, args.exercises)
+        _user_id, events = seed(app, args.exercises)
         print(f"seeded {args.exercises} exercises, {events} events on PostgreSQL "
               f"in {time.perf_counter() - t0:.1f} s")
 

@@ -30,6 +30,9 @@ PRIVATE = [
     ("POST", "/settings/passkeys/1/delete"), ("POST", "/settings/sessions/1/end"),
     ("GET", "/exercises"), ("POST", "/exercises"), ("POST", "/api/exercises"),
     ("GET", "/exercises/1"), ("GET", "/history"), ("GET", "/history/1"),
+    ("GET", "/insights"), ("GET", "/settings/data/attune-export.json"),
+    ("GET", "/settings/data/attune-conversations.csv"), ("GET", "/settings/delete"),
+    ("POST", "/settings/delete"),
 ]
 
 

@@ -133,8 +133,13 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
                                 label="Held back · only you see this", text=text)
             # The speaker hears the words (and the move, in ``mark``), not the guard's verdict.
             payload: dict[str, object] = dict(p) if mine else {"text": text, "delivered": True}
+            doing = _MARK_WORDS[mark]
+            if p.get("miss"):  # Step into my shoes: saying back what the guess missed
+                doing = "saying what the guess missed"
+                if not mine:
+                    payload["miss"] = True
             return replace(base, form="bubble", role="listener", mark=mark, payload=payload,
-                            label=f"{who} · {_MARK_WORDS[mark]}", text=text)
+                           label=f"{who} · {doing}", text=text)
         case "check":
             return replace(base, form="bubble", role="listener", mark="check",
                             label=f"{who} · checking", text=str(p.get("text", "")))
@@ -166,6 +171,23 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
             return note("Both ratings are in: " + "; ".join(parts) + ".")
         case "completed":
             return note("Complete. Thank you both.")
+        case "moment_named":
+            return note(f"{subject} named the moment: “{p.get('text', '')}”")
+        case "guess_sealed":
+            # Private to the guesser (``visible``) until the speaker opens it.
+            return note(f"You sealed your guess: felt “{p.get('felt', '')}”, needed "
+                        f"“{p.get('needed', '')}”.")
+        case "guess_revealed":
+            guesser = name_of(_int(p.get("by")), viewer=viewer, names=names)
+            whose = "Your guess" if guesser == YOU else f"{_subject(guesser)}'s guess"
+            return note(f"{whose}, opened: felt “{p.get('felt', '')}”, needed "
+                        f"“{p.get('needed', '')}”.")
+        case "accuracy_marked":
+            guesser = name_of(_int(p.get("guesser")), viewer=viewer, names=names)
+            whose = "your guess" if guesser == YOU else f"{guesser}'s guess"
+            missed = str(p.get("missed", ""))
+            return note(f"{subject} marked {whose} {p.get('score')}/10 close."
+                        + (f" What it missed: “{missed}”" if missed else ""))
         case _:
             assert_never(etype)
 

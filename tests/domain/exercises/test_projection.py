@@ -108,6 +108,25 @@ ROWS = [
                      {"user": B, "seen": 9, "understood": 6}]}),
     Row("completed", "completed", B, note("Complete. Thank you both."),
         note("Complete. Thank you both.")),
+    # Step into my shoes: Alex names the moment, Blair guesses sealed, Alex opens and marks it.
+    Row("moment_named", "moment_named", A, note("You named the moment: “The interview”"),
+        note("Alex named the moment: “The interview”"), {"text": "The interview", "turn": 1}),
+    Row("guess_sealed (the guesser's only)", "guess_sealed", B, HIDDEN,
+        note("You sealed your guess: felt “nervous”, needed “support”."),
+        {"felt": "nervous", "needed": "support", "turn": 1}, private_to=B),
+    Row("guess_revealed", "guess_revealed", A,
+        note("Blair's guess, opened: felt “nervous”, needed “support”."),
+        note("Your guess, opened: felt “nervous”, needed “support”."),
+        {"felt": "nervous", "needed": "support", "by": B, "of": 9, "turn": 1}),
+    Row("accuracy_marked", "accuracy_marked", A,
+        note("You marked Blair's guess 6/10 close. What it missed: “the pride”"),
+        note("Alex marked your guess 6/10 close. What it missed: “the pride”"),
+        {"score": 6, "missed": "the pride", "speaker": A, "guesser": B, "turn": 1}),
+    Row("listener saying what the guess missed", "listener_message", B,
+        ("bubble", "Blair · saying what the guess missed", "You were proud too."),
+        ("bubble", "You · saying what the guess missed", "You were proud too."),
+        {"text": "You were proud too.", "label": "reflection", "action": "allow",
+         "send_anyway": False, "delivered": True, "turn": 1, "miss": True}),
 ]
 
 
