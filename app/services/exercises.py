@@ -266,8 +266,8 @@ def names_of(user_ids: tuple[int, ...]) -> dict[int, str]:
     return {row.id: row.display_name for row in rows}
 
 
-def row_to_event(row: ExerciseEvent) -> ex.Event:
-    """A stored event as the domain's ``Event``."""
+def row_to_event(row: ExerciseEvent | sa.Row[Any]) -> ex.Event:
+    """A stored event (a model or a row of its columns) as the domain's ``Event``."""
     return ex.Event(seq=row.seq, type=cast(ex.EventType, row.type), actor=row.actor_id or 0,
                     payload=row.payload,
                     visible_to=None if row.visible_to_id is None else frozenset({row.visible_to_id}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -108,6 +109,39 @@ class HistoryPage:
     has_more: bool
 
 
+@dataclass(frozen=True)
+class Row:
+    """What the list and the insights read of an exercise: typed columns, never its state."""
+
+    id: int
+    kind: str
+    phase: str
+    topic: str
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    first_speaker_id: int | None
+    stats: dict[str, Any] | None
+    partners: tuple[int, int]
+
+
+def select_rows() -> sa.Select[Any]:
+    """Typed columns of exercises with both partners (the couple's), for ``rows_of``."""
+    return sa.select(
+        Exercise.id, Exercise.kind, Exercise.phase, Exercise.topic, Exercise.created_at,
+        Exercise.started_at, Exercise.ended_at, Exercise.first_speaker_id, Exercise.stats,
+        Couple.partner_a_id, Couple.partner_b_id).join(Couple, Couple.id == Exercise.couple_id)
+
+
+def rows_of(query: sa.Select[Any]) -> list[Row]:
+    """Run a ``select_rows`` query."""
+    return [Row(id=r.id, kind=r.kind, phase=r.phase, topic=r.topic, created_at=r.created_at,
+                started_at=r.started_at, ended_at=r.ended_at,
+                first_speaker_id=r.first_speaker_id, stats=r.stats,
+                partners=(r.partner_a_id, r.partner_b_id))
+            for r in db.session.execute(query).all()]
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -117,7 +151,7 @@ def history_page(user: User, filters: Filters, *, now: datetime | None = None) -
     couples = couple_ids_of(user.id)
     if not couples:
         return HistoryPage(items=[], filters=filters, has_more=False)
-    query = sa.select(Exercise).where(Exercise.couple_id.in_(couples))
+    query = select_rows().where(Exercise.couple_id.in_(couples))
     if filters.kind:
         query = query.where(Exercise.kind == filters.kind)
     days = PERIODS[filters.period][1]
@@ -133,8 +167,8 @@ def history_page(user: User, filters: Filters, *, now: datetime | None = None) -
         query = query.where(sa.or_(sa.func.lower(Exercise.topic).like(pattern, escape="\\"),
                                    own_words.exists()))
     offset = (filters.page - 1) * PAGE_SIZE
-    rows = list(db.session.scalars(query.order_by(Exercise.created_at.desc(), Exercise.id.desc())
-                                   .offset(offset).limit(PAGE_SIZE + 1)).all())
+    rows = rows_of(query.order_by(Exercise.created_at.desc(), Exercise.id.desc())
+                 .offset(offset).limit(PAGE_SIZE + 1))
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     stats = ensure_stats(rows)
@@ -142,8 +176,7 @@ def history_page(user: User, filters: Filters, *, now: datetime | None = None) -
     names = _names_for(rows)
     items = []
     for row in rows:
-        partners = _partners(row)
-        partner = partners[1] if partners[0] == user.id else partners[0]
+        partner = row.partners[1] if row.partners[0] == user.id else row.partners[0]
         st = stats.get(row.id)
         minutes = None
         if row.started_at is not None and row.ended_at is not None:
@@ -162,13 +195,8 @@ def history_page(user: User, filters: Filters, *, now: datetime | None = None) -
     return HistoryPage(items=items, filters=filters, has_more=has_more)
 
 
-def _partners(row: Exercise) -> tuple[int, int]:
-    partners = row.state.get("partners", [0, 0])
-    return int(partners[0]), int(partners[1])
-
-
-def _names_for(rows: Sequence[Exercise]) -> dict[int, str]:
-    ids = sorted({p for r in rows for p in _partners(r)})
+def _names_for(rows: Sequence[Row]) -> dict[int, str]:
+    ids = sorted({p for r in rows for p in r.partners})
     return names_of(tuple(ids)) if ids else {}
 
 
@@ -185,7 +213,7 @@ def _revealed_ratings(exercise_ids: list[int]) -> dict[tuple[int, int], tuple[in
 # --- stored numbers ---------------------------------------------------------------------------
 
 
-def ensure_stats(rows: Sequence[Exercise]) -> dict[int, ExerciseStats]:
+def ensure_stats(rows: Sequence[Row]) -> dict[int, ExerciseStats]:
     """The numbers of each finished exercise; computed from its events once, then kept."""
     result: dict[int, ExerciseStats] = {}
     missing = []
@@ -204,8 +232,9 @@ def ensure_stats(rows: Sequence[Exercise]) -> dict[int, ExerciseStats]:
                 ExerciseEvent.exercise_id, ExerciseEvent.seq)):
             events[e.exercise_id].append(row_to_event(e))
         for row in missing:
-            stats = exercise_stats(events[row.id], partners=_partners(row))
-            row.stats = stats_to_dict(stats)
+            stats = exercise_stats(events[row.id], partners=row.partners)
+            db.session.execute(sa.update(Exercise).where(Exercise.id == row.id)
+                               .values(stats=stats_to_dict(stats)))
             result[row.id] = stats
         db.session.commit()
     return result
@@ -251,7 +280,11 @@ def exercise_page(user: User, exercise_id: object) -> ExercisePage:
     partner = state.partners[1] if state.partners[0] == user.id else state.partners[0]
     debrief = None
     if state.phase == "complete":
-        stats = ensure_stats([exercise])[exercise.id]
+        stats = ensure_stats([Row(
+            id=exercise.id, kind=exercise.kind, phase=exercise.phase, topic=exercise.topic,
+            created_at=exercise.created_at, started_at=exercise.started_at,
+            ended_at=exercise.ended_at, first_speaker_id=exercise.first_speaker_id,
+            stats=exercise.stats, partners=state.partners)])[exercise.id]
         by_seq = {s.seq: s for s in shown}
         went_well = next((by_seq[q] for q in stats.landed_seqs
                           if q in by_seq and by_seq[q].form == "bubble"), None)
@@ -299,9 +332,9 @@ class InsightsPage:
 def insights_for(user: User) -> InsightsPage:
     """Your numbers over every exercise you have done, and your partner's felt-seen trend."""
     couples = couple_ids_of(user.id)
-    rows = list(db.session.scalars(sa.select(Exercise).where(
+    rows = rows_of(select_rows().where(
         Exercise.couple_id.in_(couples), Exercise.phase.in_(("complete", "ended_early")))
-        .order_by(Exercise.created_at)).all()) if couples else []
+        .order_by(Exercise.created_at)) if couples else []
     stats = ensure_stats(rows)
     history = [(r.started_at or r.created_at, stats[r.id]) for r in rows if r.id in stats]
     mine = insights(history, user=user.id)
@@ -309,7 +342,7 @@ def insights_for(user: User) -> InsightsPage:
     latest = rows[-1] if rows else None
     partner_id = None
     if latest is not None:
-        a, b = _partners(latest)
+        a, b = latest.partners
         partner_id = b if a == user.id else a
     partner = None
     name = ex.FORMER_PARTNER

@@ -37,7 +37,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.services import audit, sessions
 from app.services.exercises import names_of, row_to_event
-from app.services.history import couple_ids_of
+from app.services.history import Row, couple_ids_of, rows_of, select_rows
 
 BATCH = 100  # exercises per query while streaming
 REAUTH_SECONDS = 5 * 60  # a passkey-only account deletes within this long of signing in
@@ -47,34 +47,32 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _exercise_batches(user_id: int) -> Iterator[tuple[list[Exercise],
-                                                     dict[int, list[ex.Shown]]]]:
+def _exercise_batches(user_id: int) -> Iterator[tuple[list[Row], dict[int, list[ex.Shown]]]]:
     """The user's exercises, oldest first, a batch at a time, with what they may see."""
     couples = couple_ids_of(user_id)
     if not couples:
         return
     after = 0
     while True:
-        rows = list(db.session.scalars(sa.select(Exercise).where(
-            Exercise.couple_id.in_(couples), Exercise.id > after)
-            .order_by(Exercise.id).limit(BATCH)).all())
+        rows = rows_of(select_rows().where(Exercise.couple_id.in_(couples), Exercise.id > after)
+                       .order_by(Exercise.id).limit(BATCH))
         if not rows:
             return
         after = rows[-1].id
-        partner_ids = {int(p) for r in rows for p in r.state.get("partners", [])}
-        names = names_of(tuple(sorted(partner_ids)))
+        names = names_of(tuple(sorted({p for r in rows for p in r.partners})))
         shown: dict[int, list[ex.Shown]] = {r.id: [] for r in rows}
-        partners = {r.id: tuple(int(p) for p in r.state["partners"]) for r in rows}
-        for e in db.session.scalars(sa.select(ExerciseEvent).where(
-                ExerciseEvent.exercise_id.in_(list(shown))).order_by(
-                ExerciseEvent.exercise_id, ExerciseEvent.seq)):
-            pair = partners[e.exercise_id]
-            s = ex.project(row_to_event(e), viewer=user_id, partners=(pair[0], pair[1]),
+        partners = {r.id: r.partners for r in rows}
+        events = db.session.execute(sa.select(
+            ExerciseEvent.exercise_id, ExerciseEvent.seq, ExerciseEvent.type,
+            ExerciseEvent.actor_id, ExerciseEvent.visible_to_id, ExerciseEvent.payload,
+            ExerciseEvent.at).where(ExerciseEvent.exercise_id.in_(list(shown)))
+            .order_by(ExerciseEvent.exercise_id, ExerciseEvent.seq))
+        for e in events:
+            s = ex.project(row_to_event(e), viewer=user_id, partners=partners[e.exercise_id],
                            names=names)
             if s is not None and s.form != "hidden":
                 shown[e.exercise_id].append(s)
         yield rows, shown
-        db.session.expunge_all()  # keep memory flat: nothing from this batch stays around
 
 
 def export_json(user_id: int) -> Iterator[str]:

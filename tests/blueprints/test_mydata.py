@@ -166,3 +166,20 @@ def test_a_passkey_only_account_deletes_only_soon_after_signing_in(app: Any,
     with app.test_request_context():
         mydata.delete_account(user, password=None, signed_in_at=utcnow() - timedelta(minutes=1))
     assert user.deleted_at is not None and user.display_name == "a former partner"
+
+
+def test_held_words_and_private_notes_never_reach_the_partner_anywhere(app: Any,
+                                                                       couple: Any) -> None:
+    alex, blair, _c = couple
+    for _ in range(3):  # enough for the charts to be drawn
+        ex_id = _run_exercise(app, couple)
+    # Blair's held words and Alex's note, everywhere Alex can look (and the reverse).
+    for browser, secret in ((alex, HELD), (blair, ALEX_NOTE)):
+        for path in ("/history", "/history?q=quit", "/history?q=note", f"/history/{ex_id}",
+                     "/insights", "/settings", "/settings/data/attune-export.json",
+                     "/settings/data/attune-conversations.csv"):
+            body = browser.get(path).get_data(as_text=True)
+            assert secret not in body, path
+    # The writers do see their own.
+    assert HELD in blair.get(f"/history/{ex_id}").get_data(as_text=True)
+    assert ALEX_NOTE in alex.get(f"/history/{ex_id}").get_data(as_text=True)

@@ -7,7 +7,7 @@ through :func:`project`; no other code decides what a partner may see or how an 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, assert_never
 
@@ -94,11 +94,16 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
     mine = event.actor == viewer
     who = name_of(event.actor, viewer=viewer, names=names)
     subject = _subject(who)
-    base = Shown(seq=event.seq, type=event.type, form="note", actor=event.actor, at=event.at,
-                 payload=dict(p), mine=mine, who=who)
+
+    def shown(form: Form, *, payload: Mapping[str, object] | None = None,
+              role: Literal["speaker", "listener"] | None = None, mark: Mark | None = None,
+              label: str = "", text: str = "", tone: str | None = None) -> Shown:
+        return Shown(seq=event.seq, type=event.type, form=form, actor=event.actor, at=event.at,
+                     payload=dict(p) if payload is None else payload, mine=mine, who=who,
+                     role=role, mark=mark, label=label, text=text, tone=tone)
 
     def note(text: str, tone: str | None = None) -> Shown:
-        return replace(base, text=text, tone=tone)
+        return shown("note", text=text, tone=tone)
 
     def floor(user: object) -> str:
         if user == viewer:
@@ -122,14 +127,14 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
         case "started":
             return note(f"Started: {floor(p.get('speaker'))}.")
         case "shared":
-            return replace(base, form="bubble", role="speaker", label=who,
+            return shown("bubble", role="speaker", label=who,
                             text=str(p.get("text", "")))
         case "listener_message":
             text = str(p.get("text", ""))
             mark = mark_of(p.get("label"))
             if not p.get("delivered"):
                 # Only its writer gets this far (``visible``): their words, never sent.
-                return replace(base, form="held", role="listener", mark=mark,
+                return shown("held", role="listener", mark=mark,
                                 label="Held back · only you see this", text=text)
             # The speaker hears the words (and the move, in ``mark``), not the guard's verdict.
             payload: dict[str, object] = dict(p) if mine else {"text": text, "delivered": True}
@@ -138,10 +143,10 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
                 doing = "saying what the guess missed"
                 if not mine:
                     payload["miss"] = True
-            return replace(base, form="bubble", role="listener", mark=mark, payload=payload,
+            return shown("bubble", role="listener", mark=mark, payload=payload,
                            label=f"{who} · {doing}", text=text)
         case "check":
-            return replace(base, form="bubble", role="listener", mark="check",
+            return shown("bubble", role="listener", mark="check",
                             label=f"{who} · checking", text=str(p.get("text", "")))
         case "confirmed":
             kind = str(p.get("kind", ""))
