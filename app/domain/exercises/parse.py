@@ -12,6 +12,8 @@ from app.domain.exercises.actions import (
     BREAK_MINUTES_MAX,
     BREAK_MINUTES_MIN,
     CONFIRM_KINDS,
+    GUESS_MAX,
+    MOMENT_MAX,
     NOTE_MAX,
     RATING_MAX,
     RATING_MIN,
@@ -28,8 +30,12 @@ from app.domain.exercises.actions import (
     EndEarly,
     EndTurn,
     FirstSpeakerChoice,
+    Guess,
+    MarkAccuracy,
+    NameMoment,
     Rate,
     Ready,
+    Reveal,
     Say,
     Schedule,
     Share,
@@ -152,6 +158,27 @@ def _rate(payload: object) -> ClientAction:
     )
 
 
+def _name_moment(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"text"}))
+    return NameMoment(text=f.text("text", label="The moment", max_len=MOMENT_MAX))
+
+
+def _guess(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"felt", "needed"}))
+    return Guess(
+        felt=f.text("felt", label="What they felt", max_len=GUESS_MAX),
+        needed=f.text("needed", label="What they needed", max_len=GUESS_MAX),
+    )
+
+
+def _mark_accuracy(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"score", "missed"}))
+    return MarkAccuracy(
+        score=f.integer("score", label="How close it came", low=RATING_MIN, high=RATING_MAX),
+        missed=f.text("missed", label="What it missed", max_len=NOTE_MAX, allow_empty=True),
+    )
+
+
 _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "accept": _no_fields(Accept),
     "schedule": _schedule,
@@ -167,6 +194,10 @@ _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "ready": _no_fields(Ready),
     "end_early": _no_fields(EndEarly),
     "rate": _rate,
+    "name_moment": _name_moment,
+    "guess": _guess,
+    "reveal": _no_fields(Reveal),
+    "mark_accuracy": _mark_accuracy,
 }
 
 ACTION_TYPES: frozenset[str] = frozenset(_PARSERS)
@@ -189,11 +220,16 @@ class Proposal:
     topic: str
     first_speaker: FirstSpeakerChoice
     strictness: Strictness | None
+    # At most one: a deck prompt's id, or the id of one of the couple's own prompts.
+    prompt_id: str | None = None
+    own_prompt_id: int | None = None
 
 
 def parse_proposal(payload: object) -> Proposal:
-    """Validate an untrusted proposal ``{kind, topic?, first_speaker, strictness?}``."""
-    f = _Fields(payload, frozenset({"kind", "topic", "first_speaker", "strictness"}))
+    """Validate an untrusted ``{kind, topic?, first_speaker, strictness?, prompt_id? |
+    own_prompt_id?}``."""
+    f = _Fields(payload, frozenset({"kind", "topic", "first_speaker", "strictness",
+                                    "prompt_id", "own_prompt_id"}))
     kind = f.required("kind")
     if not isinstance(kind, str) or len(kind) > 40:
         raise invalid("Pick an exercise.")
@@ -206,9 +242,20 @@ def parse_proposal(payload: object) -> Proposal:
         not isinstance(strictness, str) or strictness not in STRICTNESS_LEVELS
     ):
         raise invalid("Strictness must be gentle or strict.")
+    prompt_id = f.payload.get("prompt_id")
+    if prompt_id is not None and (not isinstance(prompt_id, str) or not prompt_id
+                                  or len(prompt_id) > 40):
+        raise invalid("The prompt id must be the id of a prompt.")
+    own = f.payload.get("own_prompt_id")
+    own_prompt_id = None if own is None else check_int(
+        own, field="Your prompt's id", low=1, high=2**31 - 1)
+    if prompt_id is not None and own_prompt_id is not None:
+        raise invalid("Pick one prompt: one of ours or one of your own.")
     return Proposal(
         kind=kind,
         topic=f.text("topic", label="Topic", max_len=TOPIC_MAX, allow_empty=True),
         first_speaker=cast(FirstSpeakerChoice, first),
         strictness=cast(Strictness | None, strictness),
+        prompt_id=prompt_id,
+        own_prompt_id=own_prompt_id,
     )
