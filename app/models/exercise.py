@@ -29,6 +29,8 @@ class Exercise(db.Model):  # type: ignore[name-defined,misc]
     version: Mapped[int] = mapped_column(default=1)
     # The therapists' homework table comes later; the column is already here for it.
     homework_id: Mapped[int | None] = mapped_column(default=None)
+    # The prompt it was proposed with (a deck prompt's id or own:<id>), to mark used prompts.
+    prompt_ref: Mapped[str | None] = mapped_column(sa.String(40), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Copied from the state on every write, so the history list never parses the JSON.

@@ -22,7 +22,7 @@ PUBLIC = {
 
 # Every other route needs a signed-in user; path templates get placeholder ids.
 PRIVATE = [
-    ("POST", "/logout"), ("POST", "/logout-all"),
+    ("POST", "/logout"), ("POST", "/logout-all"), ("GET", "/api/me"),
     ("GET", "/pair"), ("POST", "/pair/invite"), ("GET", "/pair/qr.svg"),
     ("POST", "/i/sometokensometokensometoken"), ("POST", "/pair/code"),
     ("GET", "/pair/unpair"), ("POST", "/pair/unpair"),
@@ -33,6 +33,9 @@ PRIVATE = [
     ("GET", "/insights"), ("GET", "/settings/data/attune-export.json"),
     ("GET", "/settings/data/attune-conversations.csv"), ("GET", "/settings/delete"),
     ("POST", "/settings/delete"),
+    ("GET", "/prompts"), ("POST", "/prompts"), ("POST", "/prompts/1/delete"),
+    ("GET", "/api/prompts"), ("GET", "/api/prompts/surprise"), ("POST", "/api/prompts"),
+    ("POST", "/api/prompts/1/delete"),
 ]
 
 
