@@ -116,3 +116,12 @@ def test_both_find_it_open_it_see_insights_and_one_exports(phone: Any, live_serv
     assert [e["topic"] for e in data["exercises"]] == ["Work, part 1", "Work, part 2",
                                                        "Work, part 3"]
     assert HELD not in saved.read_text(encoding="utf-8")
+    section.screenshot(path=str(tmp_path / "your-data.png"))
+    assert_accessible_both_schemes(alex, "settings with your data")
+
+    # Deleting is explained plainly before anything happens.
+    section.get_by_role("link", name=re.compile("What deleting does")).click()
+    expect(alex.get_by_role("heading", level=1)).to_have_text("Delete your account")
+    expect(alex.get_by_text("Your partner keeps your shared history")).to_be_visible()
+    alex.screenshot(path=str(tmp_path / "delete.png"), full_page=True)
+    assert_accessible_both_schemes(alex, "delete your account")
