@@ -35,9 +35,11 @@ run: migrate
 
 test: dev-install
 	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install -y chromium (browser tests never skip)"; exit 1; }
+	node --test tests/js/
 	$(BIN)/pytest -q
 
 test-fast: dev-install
+	node --test tests/js/
 	$(BIN)/pytest -q -m "not browser and not scaleout"
 
 bench: dev-install

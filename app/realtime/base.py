@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import request, session
+from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace, disconnect, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room
 
 from app.domain.errors import DomainError
+from app.errors import MESSAGES
+from app.extensions import db
+from app.security import current_session_hash, touch_session
 from app.services import audit, presence
+
+log = logging.getLogger("attune.realtime")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,9 +43,24 @@ def enter_room(room: str) -> bool:
     return True
 
 
-def error(code: str, message: str) -> dict[str, Any]:
+def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     """The one shape of a failed acknowledgement."""
-    return {"ok": False, "error": {"code": code, "message": message}}
+    return {"ok": False, "error": {"code": code, "message": message, **extra}}
+
+
+def server_error(namespace: str, event: str) -> dict[str, Any]:
+    """Log the exception being handled under a fresh request id; the acknowledgement says it.
+
+    Nothing half-done is kept: the transaction is rolled back, so the client may retry the
+    same action (same client id) and it applies exactly once.
+    """
+    request_id = uuid.uuid4().hex[:12]
+    log.exception("socket handler %s %s failed [request %s]", namespace, event, request_id)
+    try:
+        db.session.rollback()
+    except Exception:  # the session may be the thing that broke; the answer matters more
+        log.exception("rollback after [request %s] failed", request_id)
+    return error("server_error", MESSAGES[500], request_id=request_id)
 
 
 class AuthedNamespace(Namespace):  # type: ignore[misc]
@@ -52,9 +74,11 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
         """Authenticate from the session cookie and record the socket."""
         if not current_user.is_authenticated:
             audit.record("socket_refused", detail=self.namespace)
+            # Flask-SocketIO's own exception: its message reaches the client's connect_error.
             raise ConnectionRefusedError("unauthorized")
+        touch_session()
         presence.connected(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=session.get("sk", ""))
+                           session_key=current_session_hash())
         self.joined(current_user.id)
 
     def joined(self, user_id: int) -> None:
@@ -78,19 +102,26 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
 
 
 def guarded(handler: F) -> F:
-    """Wrap an event handler: user still valid, rate cap, DomainError → error ack."""
+    """Wrap an event handler: user still valid, rate cap, errors → error ack.
+
+    Every event is answered: a rule's refusal with its code, anything unexpected with
+    ``server_error`` (logged with a request id), so no client waits for an answer forever.
+    """
 
     @wraps(handler)
     def wrapped(self: AuthedNamespace, *args: Any) -> Any:
-        if not current_user.is_authenticated:
-            # The session ended elsewhere (sign out of all devices, passkey removed).
-            disconnect()
-            return error("unauthorized", "Your session has ended. Please sign in again.")
-        if not self.allow_event():
-            return error("rate_limited", "You're sending very fast. Please wait a moment.")
         try:
+            if not current_user.is_authenticated:
+                # The session ended elsewhere (signed out there, or from another device).
+                disconnect()
+                return error("unauthorized", "Your session has ended. Please sign in again.")
+            if not self.allow_event():
+                return error("rate_limited", "You're sending very fast. Please wait a moment.")
             return handler(self, *args)
         except DomainError as exc:
             return error(exc.code, exc.message)
+        except Exception:  # noqa: BLE001  (logged with its traceback by server_error)
+            return server_error(self.namespace, handler.__name__.removeprefix("on_"))
 
+    wrapped.answers_always = True  # type: ignore[attr-defined]  (checked by the tests)
     return wrapped  # type: ignore[return-value]

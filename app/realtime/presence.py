@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_socketio import emit
 
 from app.realtime.base import AuthedNamespace, enter_room, guarded
+from app.security import current_session_hash
 from app.services import presence
 from app.services.pairing import active_couple
 
@@ -42,5 +43,6 @@ class PresenceNamespace(AuthedNamespace):
     @guarded
     def on_heartbeat(self, data: Any = None) -> dict[str, Any]:
         """Keep this socket counted as online."""
-        presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace)
+        presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
+                           session_key=current_session_hash())
         return {"ok": True}

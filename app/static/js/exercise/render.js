@@ -1,0 +1,366 @@
+// The live exercise screen's DOM: the log, the phase cards, the composer, the timers and the
+// guard's private note. It draws what it is given; it never talks to the server.
+import { breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+
+export const el = (tag, cls, text) => {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
+
+const show = (id, on) => { $(id).hidden = !on; };
+
+const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active", "ph-rating",
+  "ph-complete", "ph-ended"];
+
+// Buttons that map to one action: disabled while that action waits in the outbox.
+const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedule": "schedule",
+  "btn-cancel": "cancel", "btn-cancel-scheduled": "cancel", "btn-start": "start",
+  "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early" };
+
+/**
+ * One exercise screen. ``ctx`` is {root, me, partner, onConfirm(kind), onDraft(text)};
+ * ``status()`` returns {waiting: Set of action types in the outbox, connected: bool,
+ * stuck: bool (we gave up sending until the person says "Try again")}.
+ */
+export class Screen {
+  constructor(ctx, status) {
+    this.ctx = ctx;
+    this.status = status;
+    this.view = null;
+    this.guard = null; // the last held listener message's verdict, shown privately
+    this.phaseShown = null;
+    this.roleShown = null;
+    this.ratedShown = null;
+    this.pauseWasOn = false;
+    this.textEl = $("f-text");
+    this.logEl = $("ex-log");
+    this.errorsEl = $("ex-errors");
+  }
+
+  has(action) { return Array.isArray(this.view?.actions) && this.view.actions.includes(action); }
+
+  showError(message) { this.errorsEl.textContent = message || ""; }
+
+  // ---- the conversation log -------------------------------------------------------------------
+
+  appendEvent(e) {
+    const d = describe(e, this.ctx);
+    if (!d) return;
+    const li = el("li");
+    li.dataset.seq = e.seq;
+    if (d.bubble) {
+      li.className = `ex-msg ${d.mine ? "mine" : "theirs"} ${d.role}`;
+      li.append(el("span", "ex-who", d.label), el("p", "ex-bubble", d.text));
+    } else if (d.held) {
+      li.className = "ex-msg mine held";
+      li.append(el("span", "ex-who", "Held back · only you see this"), el("p", "ex-bubble", d.text));
+    } else {
+      li.className = "ex-note";
+      if (d.tone) li.dataset.tone = d.tone;
+      li.textContent = d.note;
+    }
+    this.logEl.append(li);
+    $("ex-log-empty").hidden = true;
+    $("ex-logbox").hidden = false;
+    $("ex-logbox").scrollTop = $("ex-logbox").scrollHeight;
+  }
+
+  renderLog(events) {
+    this.logEl.replaceChildren();
+    for (const e of events) this.appendEvent(e);
+    $("ex-log-empty").hidden = this.logEl.children.length > 0;
+    $("ex-logbox").hidden = this.logEl.children.length === 0;
+  }
+
+  // ---- the view ------------------------------------------------------------------------------
+
+  render(view) {
+    this.view = view;
+    const { root } = this.ctx;
+    const phase = view.phase;
+    const role = view.my_role;
+    root.dataset.phase = phase;
+    root.dataset.role = role || "";
+    const ended = ["ended_early", "declined", "cancelled"].includes(phase);
+    const visible = { "ph-proposed": phase === "proposed", "ph-scheduled": phase === "scheduled",
+      "ph-on_break": phase === "on_break", "ph-active": phase === "active",
+      "ph-rating": phase === "rating", "ph-complete": phase === "complete", "ph-ended": ended };
+    for (const id of PHASE_SECTIONS) show(id, visible[id]);
+    this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]));
+    show("ex-convo", phase === "active" || phase === "on_break");
+    show("ex-instructions", phase === "active" || phase === "on_break");
+    show("ex-end-wrap", this.has("end_early") && ["scheduled", "active", "on_break"].includes(phase));
+
+    this.renderFloor();
+    if (phase === "proposed") this.renderProposed();
+    if (phase === "scheduled") this.renderScheduled();
+    if (phase === "on_break") this.renderBreak();
+    if (phase === "active") this.renderComposer();
+    if (phase === "rating") this.renderRating();
+    if (phase === "complete") this.renderComplete();
+    if (ended) this.renderEnded();
+    this.renderPending();
+    this.tick();
+
+    // Focus: move to the new phase's heading when the phase (or my role) changes under me.
+    if (this.phaseShown !== null && (this.phaseShown !== phase || (phase === "active" && this.roleShown !== role))) {
+      const target = {
+        proposed: view.proposed_by_me ? "ph-proposed-mine-title" : "ph-proposed-title",
+        scheduled: "ph-scheduled-title", active: "ex-floor-title", on_break: "ph-break-title",
+        rating: "ph-rating-title", complete: "ph-complete-title",
+      }[phase] ?? "ph-ended-title";
+      const node = $(target);
+      if (node && !(document.activeElement === this.textEl && phase === "active")) node.focus({ preventScroll: phase === "active" });
+      if (phase === "active" || phase === "on_break") window.scrollTo({ top: 0 });
+    }
+    this.phaseShown = phase;
+    this.roleShown = role;
+  }
+
+  /** Problems show in the card on screen: in the composer above Send, or at a card's end. */
+  placeProblem(sectionId) {
+    const box = $("ex-problem");
+    const target = sectionId === "ph-active" ? $("composer") : (sectionId && $(sectionId));
+    if (!target) return;
+    const before = sectionId === "ph-active" ? target.querySelector(".ex-actions") : null;
+    if (box.parentElement !== target || box.nextElementSibling !== before) target.insertBefore(box, before);
+  }
+
+  renderFloor() {
+    const { view } = this;
+    const floor = $("ex-floor");
+    const phase = view.phase;
+    if (phase !== "active" && phase !== "on_break") { floor.hidden = true; return; }
+    floor.hidden = false;
+    const speaking = view.my_floor;
+    floor.dataset.role = phase === "on_break" ? "break" : (speaking ? "speaker" : "listener");
+    const words = floorWords(view, this.ctx);
+    $("ex-floor-turn").textContent = words.turn;
+    $("ex-floor-title").textContent = words.title;
+    $("ex-floor-hint").textContent = words.hint;
+    $("ex-break-open").hidden = !this.has("call_break");
+
+    const instr = speaking ? view.speaker_instructions : view.listener_instructions;
+    $("ex-instr-role").textContent = speaking ? "speak" : "listen";
+    const list = $("ex-instr-list");
+    if (list.dataset.role !== String(speaking)) {
+      list.replaceChildren(...(instr || []).map((t) => el("li", null, t)));
+      list.dataset.role = String(speaking);
+    }
+  }
+
+  renderProposed() {
+    const { view } = this;
+    show("proposed-invited", !view.proposed_by_me);
+    show("proposed-mine", view.proposed_by_me);
+    const input = $("f-schedule-at");
+    if (!input.min) {
+      const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      const now = new Date();
+      input.min = local(new Date(now.getTime() + 60000));
+      input.max = local(new Date(now.getTime() + 7 * 86400000 - 60000));
+    }
+  }
+
+  renderScheduled() {
+    const { view } = this;
+    $("scheduled-when").textContent = view.scheduled_for ? `You'll start ${fmtTime(view.scheduled_for)}.` : "";
+    show("btn-start", this.has("start"));
+    show("btn-cancel-scheduled", this.has("cancel"));
+  }
+
+  renderBreak() {
+    const { partner } = this.ctx;
+    const b = this.view.break || {};
+    $("break-by").textContent = breakBy(b, this.ctx);
+    $("break-resume").textContent = b.resume_at && b.resume_at !== b.ends_at ? `Back together around ${fmtClock(b.resume_at)}.` : "";
+    $("ready-me").textContent = b.me_ready ? "You: ready" : "You: not yet";
+    $("ready-me").dataset.ready = b.me_ready ? "yes" : "no";
+    $("ready-partner").textContent = b.partner_ready ? `${partner}: ready` : `${partner}: not yet`;
+    $("ready-partner").dataset.ready = b.partner_ready ? "yes" : "no";
+    const btn = $("btn-ready");
+    btn.hidden = !this.has("ready") && !b.me_ready;
+    btn.disabled = !this.has("ready");
+    btn.textContent = b.me_ready ? `Ready: waiting for ${partner}` : "I'm ready";
+  }
+
+  chip(text) {
+    const b = el("button", "ex-chip", text);
+    b.type = "button";
+    b.addEventListener("click", () => this.insertPrompt(text));
+    return b;
+  }
+
+  /** Put a starter or question into the textarea; the cursor goes where the "…" was. */
+  insertPrompt(template) {
+    const textEl = this.textEl;
+    let text = template;
+    let caret = text.length;
+    const i = text.indexOf("…");
+    if (i !== -1) {
+      text = `${text.slice(0, i)} ${text.slice(i + 1).replace(/…$/, " ").replaceAll("…", "")}`;
+      caret = i + 1;
+    }
+    const current = textEl.value;
+    const start = textEl.selectionStart ?? current.length;
+    const end = textEl.selectionEnd ?? current.length;
+    if (!current.trim()) {
+      textEl.value = text;
+    } else {
+      const before = current.slice(0, start);
+      const sep = before && !/\s$/.test(before) ? " " : "";
+      textEl.value = before + sep + text + current.slice(end);
+      caret += before.length + sep.length;
+    }
+    textEl.focus();
+    textEl.setSelectionRange(caret, caret);
+    this.ctx.onDraft(textEl.value);
+  }
+
+  renderComposer() {
+    const { view } = this;
+    const { partner } = this.ctx;
+    const speaking = view.my_floor;
+    $("ph-active").dataset.role = speaking ? "speaker" : "listener";
+    $("composer-label").textContent = speaking ? "Share a small piece…" : `Say back what you heard, or ask ${partner}`;
+    this.textEl.placeholder = speaking ? "One feeling or one moment at a time" : (view.reflection_starters?.[0] ?? "");
+
+    // The speaker answers a reflection; the listener sees that an answer is awaited.
+    const pending = view.pending_confirmation != null;
+    show("ex-confirm", pending);
+    const row = $("ex-confirm-row");
+    if (pending && speaking) {
+      $("ex-confirm-q").textContent = `Did ${partner}'s reflection land?`;
+      if (row.dataset.for !== String(view.pending_confirmation)) {
+        row.replaceChildren(...(view.confirm_choices || []).map((c) => {
+          const b = el("button", `button small ex-confirm-btn${c.kind === "landed" ? " primary" : ""}`, c.label);
+          b.type = "button";
+          b.dataset.kind = c.kind;
+          b.addEventListener("click", () => this.ctx.onConfirm(c.kind));
+          return b;
+        }));
+        row.dataset.for = String(view.pending_confirmation);
+        requestAnimationFrame(() => $("ex-confirm").scrollIntoView({ block: "nearest" }));
+      }
+    } else {
+      row.replaceChildren();
+      row.dataset.for = "";
+      $("ex-confirm-q").textContent = pending ? `Waiting for ${partner} to say whether it landed.` : "";
+    }
+
+    // Listener tools: reflection starters and the question bank as chips.
+    show("ex-listener-tools", !speaking);
+    const tools = $("ex-listener-tools");
+    if (!speaking && tools.dataset.kind !== view.kind) {
+      $("ex-starters").replaceChildren(...(view.reflection_starters || []).map((t) => this.chip(t)));
+      $("ex-questions").replaceChildren(...(view.question_bank || []).map((t) => this.chip(t)));
+      tools.dataset.kind = view.kind;
+    }
+    show("btn-check", !speaking && this.has("check"));
+    $("btn-check").textContent = view.check_text || "Did I get that right?";
+    show("btn-end-turn", speaking && this.has("end_turn"));
+    if (speaking || !this.has("say")) this.hideGuard();
+  }
+
+  renderRating() {
+    const { view } = this;
+    const done = view.my_rating_done;
+    if (this.ratedShown === false && done) requestAnimationFrame(() => $("rating-sealed-title").focus());
+    this.ratedShown = done;
+    show("rating-form", !done);
+    show("rating-sealed", done);
+    if (done && view.my_rating) {
+      $("rating-mine").textContent = `You said: felt heard ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
+    }
+  }
+
+  renderComplete() {
+    const fill = (id, r) => {
+      $(id).querySelectorAll(".ex-score").forEach((s) => { s.textContent = r ? String(r[s.dataset.k]) : "–"; });
+    };
+    fill("reveal-me", this.view.my_rating);
+    fill("reveal-partner", this.view.partner_rating);
+  }
+
+  renderEnded() {
+    const words = endedWords(this.view, this.ctx);
+    $("ph-ended-title").textContent = words.title;
+    $("ended-text").textContent = words.text;
+  }
+
+  renderPending() {
+    const { waiting, connected, stuck } = this.status();
+    for (const [id, type] of Object.entries(BUTTONS)) {
+      const b = $(id);
+      if (!b) continue;
+      b.disabled = waiting.has(type);
+      b.setAttribute("aria-busy", waiting.has(type) ? "true" : "false");
+    }
+    const sending = waiting.has("say");
+    const send = $("btn-send");
+    send.setAttribute("aria-busy", sending ? "true" : "false");
+    send.textContent = !sending ? "Send" : (stuck ? "Not sent yet" : (connected ? "Sending…" : "Waiting to send…"));
+    send.disabled = sending || this.pauseLeft() > 0;
+    $("btn-check").disabled = waiting.has("check") || this.pauseLeft() > 0;
+    $("ex-confirm-row").querySelectorAll("button").forEach((b) => { b.disabled = waiting.has("confirm"); });
+    $("btn-retry").hidden = !stuck;
+    if (waiting.size && !connected && !stuck) {
+      this.showError("You're offline. We'll send it as soon as you're back.");
+    }
+  }
+
+  // ---- timers: the break countdown and the slow-down pause -----------------------------------
+
+  pauseLeft() {
+    const { view } = this;
+    if (!view || view.phase !== "active" || view.my_floor || !view.listener_may_answer_at) return 0;
+    return new Date(view.listener_may_answer_at).getTime() - Date.now();
+  }
+
+  tick() {
+    const { view } = this;
+    if (!view) return;
+    const { partner } = this.ctx;
+    if (view.phase === "on_break" && view.break?.ends_at) {
+      const left = new Date(view.break.ends_at).getTime() - Date.now();
+      $("break-timer").textContent = left > 0 ? `${fmtLeft(left)} left` : "Time's up: ready when you are";
+      $("ex-floor-hint").textContent = left > 0 ? `Break: ${fmtLeft(left)} left` : "The break time is up.";
+    }
+    const left = view.phase === "active" && view.listener_may_answer_at
+      ? new Date(view.listener_may_answer_at).getTime() - Date.now() : 0;
+    const on = left > 0;
+    show("ex-pause", on);
+    if (on) {
+      const secs = Math.ceil(left / 1000);
+      if (view.my_floor) {
+        $("ex-pause-count").textContent = `${partner} is taking a quiet moment (${secs} s).`;
+        $("ex-pause-prompt").textContent = "";
+      } else {
+        $("ex-pause-count").textContent = `A quiet moment: you can answer in ${secs} s`;
+        $("ex-pause-prompt").textContent = view.pause_prompt || "";
+      }
+    }
+    if (on !== this.pauseWasOn) {
+      this.pauseWasOn = on;
+      this.renderPending();
+    }
+  }
+
+  // ---- the guard note (listener only, private) -----------------------------------------------
+
+  showGuard(g, text) {
+    this.guard = { ...g, text };
+    $("ex-guard-reason").textContent = g.reason || "That one was held back.";
+    show("ex-guard-suggest-wrap", !!g.suggestion);
+    $("ex-guard-suggestion").textContent = g.suggestion || "";
+    show("btn-send-anyway", g.action === "nudge" && this.view.strictness === "gentle");
+    show("ex-guard", true);
+    $("ex-guard").scrollIntoView({ block: "nearest" });
+  }
+
+  hideGuard() { this.guard = null; show("ex-guard", false); }
+}
