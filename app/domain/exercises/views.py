@@ -67,6 +67,7 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "title": kind.title,
         "phase": state.phase,
         "topic": state.topic,
+        "prompt": state.prompt,
         "strictness": state.strictness,
         "seq": state.seq,
         "me": viewer,
