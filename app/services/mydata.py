@@ -30,6 +30,7 @@ from app.models import (
     ExerciseRating,
     Invite,
     Membership,
+    OutboxMessage,
     Passkey,
     User,
     WebAuthnChallenge,
@@ -213,6 +214,8 @@ def delete_account(user: User, *, password: object, signed_in_at: datetime | Non
                           (Membership, Membership.user_id)):
         db.session.execute(sa.delete(model).where(column == uid))
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.user_id == uid).values(ip=""))
+    # Mail not yet sent to this address goes too.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))
     # The row stays as an anonymous placeholder so the shared history holds together.
     user.email = f"deleted-{uid}-{secrets.token_hex(6)}@deleted.invalid"
     user.display_name = ex.FORMER_PARTNER
