@@ -16,6 +16,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if config:
         app.config.from_mapping(config)
+    if app.config["ENV_NAME"] == "production" and app.debug:
+        from app.config import ConfigError
+
+        raise ConfigError("Attune refuses to start in production in debug mode (FLASK_DEBUG, "
+                          "--debug or DEBUG): the debugger would let anyone run code.")
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
