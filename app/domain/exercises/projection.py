@@ -140,7 +140,7 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
             payload: dict[str, object] = dict(p) if mine else {"text": text, "delivered": True}
             doing = _MARK_WORDS[mark]
             if p.get("miss"):  # Step into my shoes: saying back what the guess missed
-                doing = "saying what the guess missed"
+                doing = "what I missed" if mine else "what they missed"
                 if not mine:
                     payload["miss"] = True
             return shown("bubble", role="listener", mark=mark, payload=payload,
@@ -185,14 +185,13 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
         case "guess_revealed":
             guesser = name_of(_int(p.get("by")), viewer=viewer, names=names)
             whose = "Your guess" if guesser == YOU else f"{_subject(guesser)}'s guess"
-            return note(f"{whose}, opened: felt “{p.get('felt', '')}”, needed "
+            return note(f"{whose} is open now: felt “{p.get('felt', '')}”, needed "
                         f"“{p.get('needed', '')}”.")
         case "accuracy_marked":
-            guesser = name_of(_int(p.get("guesser")), viewer=viewer, names=names)
-            whose = "your guess" if guesser == YOU else f"{guesser}'s guess"
             missed = str(p.get("missed", ""))
-            return note(f"{subject} marked {whose} {p.get('score')}/10 close."
-                        + (f" What it missed: “{missed}”" if missed else ""))
+            marked = (f"You marked the guess {p.get('score')}/10." if mine
+                      else f"{subject} marked your guess {p.get('score')}/10.")
+            return note(marked + (f" What it missed: “{missed}”" if missed else ""))
         case _:
             assert_never(etype)
 
