@@ -117,8 +117,9 @@ def seed(app: Any, exercises: int) -> tuple[int, int]:
         return a.id, total
 
 
-def measure(app: Any, path: str, runs: int) -> tuple[float, float, int, int]:
-    """Median and worst ms, and the queries of one request (after a warm-up)."""
+def measure(app: Any, path: str, runs: int) -> tuple[float, float, float, int]:
+    """Median and worst wall ms, median CPU ms of the app's own thread (the rest is waiting:
+    on PostgreSQL, or for a CPU on a busy machine), and the queries of one request."""
     from app.extensions import db
 
     client = app.test_client()
@@ -132,18 +133,20 @@ def measure(app: Any, path: str, runs: int) -> tuple[float, float, int, int]:
     with app.app_context():
         engine = db.engine
     status = client.get(path).status_code  # warm-up (also fills any missing stored numbers)
-    times = []
+    assert status == 200, (path, status)
+    times, cpu = [], []
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         for _ in range(runs):
             queries = 0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             response = client.get(path)
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.thread_time() - c0) * 1000)
             assert response.status_code == 200, (path, response.status_code)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
-    return statistics.median(times), max(times), queries, status
+    return statistics.median(times), max(times), statistics.median(cpu), queries
 
 
 def measure_export(app: Any, path: str) -> tuple[float, int, int]:
@@ -206,14 +209,16 @@ def main() -> None:
         client.get("/insights")
         print(f"first read after seeding (computes and stores each exercise's numbers once): "
               f"{(time.perf_counter() - cold) * 1000:.0f} ms")
-        print(f"{'page':<34} {'median ms':>10} {'worst ms':>9} {'queries':>8}")
+        print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+              f"on {os.cpu_count()} CPUs")
+        print(f"{'page':<34} {'median ms':>10} {'worst ms':>9} {'CPU ms':>7} {'queries':>8}")
         for label, path in (("history list", "/history"),
                             ("history, page 20", "/history?page=20"),
                             ("history search (own words)", "/history?q=feeling+3"),
                             ("exercise page (with debrief)", f"/history/{middle}"),
                             ("insights", "/insights")):
-            median, worst, queries, _status = measure(app, path, args.runs)
-            print(f"{label:<34} {median:>10.1f} {worst:>9.1f} {queries:>8}")
+            median, worst, cpu, queries = measure(app, path, args.runs)
+            print(f"{label:<34} {median:>10.1f} {worst:>9.1f} {cpu:>7.1f} {queries:>8}")
         for label, path in (("export JSON", "/settings/data/attune-export.json"),
                             ("export CSV", "/settings/data/attune-conversations.csv")):
             seconds, size, peak = measure_export(app, path)

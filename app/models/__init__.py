@@ -1,7 +1,13 @@
 """Typed SQLAlchemy models: data only, workflows live in services."""
 
 from app.models.couple import Couple, Invite, Membership
-from app.models.exercise import ClientAction, Exercise, ExerciseEvent, ExerciseRating
+from app.models.exercise import (
+    ClientAction,
+    Exercise,
+    ExerciseEvent,
+    ExerciseRating,
+    PartnerStats,
+)
 from app.models.mail import OutboxMessage
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
@@ -9,6 +15,6 @@ from app.models.session import UserSession
 from app.models.user import AuditEntry, Passkey, User, WebAuthnChallenge
 
 __all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "Exercise", "ExerciseEvent",
-           "ExerciseRating", "Invite", "Membership", "OutboxMessage", "Passkey", "Presence",
+           "ExerciseRating", "Invite", "Membership", "OutboxMessage", "PartnerStats", "Passkey", "Presence",
            "User", "UserSession",
            "WebAuthnChallenge"]

@@ -87,6 +87,30 @@ class ExerciseRating(db.Model):  # type: ignore[name-defined,misc]
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
+class PartnerStats(db.Model):  # type: ignore[name-defined,misc]
+    """One partner's numbers in one started, finished exercise (domain/exercises/metrics.py),
+    typed, so the insights page reads a thousand exercises without parsing any JSON."""
+
+    __tablename__ = "exercise_partner_stats"
+    __table_args__ = (sa.Index("ix_exercise_partner_stats_user_id_at", "user_id", "at"),)
+
+    exercise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seen: Mapped[int | None]
+    understood: Mapped[int | None]
+    gap: Mapped[int | None]
+    messages: Mapped[int]
+    questions: Mapped[int]
+    held: Mapped[int]
+    landed: Mapped[int]
+    first_tries: Mapped[int]
+    first_try_landed: Mapped[int]
+    # Seconds from each share to this partner's first answer, comma-separated.
+    answer_seconds: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 class ClientAction(db.Model):  # type: ignore[name-defined,misc]
     """A client-made action id, so a retried action is answered, not applied twice."""
 

@@ -18,8 +18,9 @@ from app.domain.errors import DomainError
 from app.domain.exercises.metrics import (
     ExerciseStats,
     Insights,
+    PartnerStats,
     exercise_stats,
-    insights,
+    insights_of,
     stats_from_dict,
     stats_to_dict,
 )
@@ -27,6 +28,7 @@ from app.domain.exercises.projection import name_of
 from app.domain.exercises.state import TERMINAL_PHASES, rating_of
 from app.extensions import db
 from app.models import Couple, Exercise, ExerciseEvent, ExerciseRating, User
+from app.models import PartnerStats as PartnerStatsRow
 from app.models.types import utcnow
 from app.services.exercises import load_for, names_of, row_to_event, state_of
 
@@ -214,7 +216,8 @@ def _revealed_ratings(exercise_ids: list[int]) -> dict[tuple[int, int], tuple[in
 
 
 def ensure_stats(rows: Sequence[Row]) -> dict[int, ExerciseStats]:
-    """The numbers of each finished exercise; computed from its events once, then kept."""
+    """The numbers of each finished exercise; computed from its events once, then kept (with
+    each partner's typed row, which the insights read)."""
     result: dict[int, ExerciseStats] = {}
     missing = []
     for row in rows:
@@ -231,13 +234,39 @@ def ensure_stats(rows: Sequence[Row]) -> dict[int, ExerciseStats]:
                 ExerciseEvent.exercise_id.in_(list(events))).order_by(
                 ExerciseEvent.exercise_id, ExerciseEvent.seq)):
             events[e.exercise_id].append(row_to_event(e))
+        db.session.execute(sa.delete(PartnerStatsRow).where(
+            PartnerStatsRow.exercise_id.in_(list(events))))
         for row in missing:
             stats = exercise_stats(events[row.id], partners=row.partners)
             db.session.execute(sa.update(Exercise).where(Exercise.id == row.id)
                                .values(stats=stats_to_dict(stats)))
+            if stats.started:
+                db.session.add_all(_partner_rows(row, stats))
             result[row.id] = stats
         db.session.commit()
     return result
+
+
+def _partner_rows(row: Row, stats: ExerciseStats) -> list[PartnerStatsRow]:
+    return [PartnerStatsRow(
+        exercise_id=row.id, user_id=uid, at=row.started_at or row.created_at, seen=s.seen,
+        understood=s.understood, gap=s.gap, messages=s.messages, questions=s.questions,
+        held=s.held, landed=s.landed, first_tries=s.first_tries,
+        first_try_landed=s.first_try_landed,
+        answer_seconds=",".join(f"{w:g}" for w in s.answer_seconds))
+        for uid, s in stats.partners.items()]
+
+
+def _partner_history(couples: list[int], user_id: int) -> list[tuple[datetime, PartnerStats]]:
+    rows = db.session.execute(sa.select(PartnerStatsRow).join(
+        Exercise, Exercise.id == PartnerStatsRow.exercise_id).where(
+        Exercise.couple_id.in_(couples), PartnerStatsRow.user_id == user_id)).scalars()
+    return [(r.at, PartnerStats(
+        seen=r.seen, understood=r.understood, gap=r.gap, messages=r.messages,
+        questions=r.questions, held=r.held, landed=r.landed, first_tries=r.first_tries,
+        first_try_landed=r.first_try_landed,
+        answer_seconds=tuple(float(w) for w in r.answer_seconds.split(",") if w)))
+        for r in rows]
 
 
 # --- one exercise -----------------------------------------------------------------------------
@@ -332,24 +361,20 @@ class InsightsPage:
 def insights_for(user: User) -> InsightsPage:
     """Your numbers over every exercise you have done, and your partner's felt-seen trend."""
     couples = couple_ids_of(user.id)
-    rows = rows_of(select_rows().where(
-        Exercise.couple_id.in_(couples), Exercise.phase.in_(("complete", "ended_early")))
-        .order_by(Exercise.created_at)) if couples else []
-    stats = ensure_stats(rows)
-    history = [(r.started_at or r.created_at, stats[r.id]) for r in rows if r.id in stats]
-    mine = insights(history, user=user.id)
+    if not couples:
+        return InsightsPage(mine=insights_of([]), partner=None, partner_name=ex.FORMER_PARTNER)
+    # Finished exercises whose numbers were never worked out get them now (once).
+    ensure_stats(rows_of(select_rows().where(
+        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
+        Exercise.stats.is_(None))))
+    mine = insights_of(_partner_history(couples, user.id))
     # The current (or last) partner: only what both already see (revealed ratings).
-    latest = rows[-1] if rows else None
-    partner_id = None
-    if latest is not None:
-        a, b = latest.partners
-        partner_id = b if a == user.id else a
-    partner = None
-    name = ex.FORMER_PARTNER
-    if partner_id is not None:
-        theirs = [(when, s) for when, s in history if partner_id in s.partners]
-        partner = insights(theirs, user=partner_id)
-        name = names_of((partner_id,)).get(partner_id, ex.FORMER_PARTNER)
+    latest = db.session.execute(sa.select(Couple.partner_a_id, Couple.partner_b_id).where(
+        Couple.id.in_(couples)).order_by(Couple.created_at.desc(), Couple.id.desc())
+        .limit(1)).one()
+    partner_id = latest.partner_b_id if latest.partner_a_id == user.id else latest.partner_a_id
+    partner = insights_of(_partner_history(couples, partner_id))
+    name = names_of((partner_id,)).get(partner_id, ex.FORMER_PARTNER)
     return InsightsPage(mine=mine, partner=partner, partner_name=name)
 
 

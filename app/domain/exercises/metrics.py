@@ -119,49 +119,45 @@ def _items(value: object) -> list[Mapping[str, object]]:
 # --- stored form ------------------------------------------------------------------------------
 
 
+_FIELDS = ("seen", "understood", "gap", "messages", "questions", "held", "landed",
+           "first_tries", "first_try_landed")
+STATS_VERSION = 2  # a stored form of another version is recomputed from the events
+
+
 def stats_to_dict(stats: ExerciseStats) -> dict[str, object]:
-    """JSON-safe form kept on the exercise row; ``stats_from_dict`` reads it back."""
+    """A compact JSON-safe form kept on the exercise row; ``stats_from_dict`` reads it back."""
     return {
-        "v": 1,
+        "v": STATS_VERSION,
         "started": stats.started,
         "landed_seqs": list(stats.landed_seqs),
-        "partners": {str(uid): {
-            "seen": s.seen, "understood": s.understood, "gap": s.gap, "messages": s.messages,
-            "questions": s.questions, "held": s.held, "landed": s.landed,
-            "first_tries": s.first_tries, "first_try_landed": s.first_try_landed,
-            "answer_seconds": list(s.answer_seconds)} for uid, s in stats.partners.items()},
+        # One short list per partner: the insights page reads a thousand of these at once.
+        "partners": {str(uid): [*(getattr(s, f) for f in _FIELDS), list(s.answer_seconds)]
+                     for uid, s in stats.partners.items()},
     }
 
 
-def stats_from_dict(data: Mapping[str, object]) -> ExerciseStats | None:
-    """The stored stats, or None when they are missing or of an older shape (recompute)."""
-    if not isinstance(data, Mapping) or data.get("v") != 1:
+def stats_from_dict(data: object) -> ExerciseStats | None:
+    """The stored stats, or None when they are missing or of another shape (recompute)."""
+    if not isinstance(data, Mapping) or data.get("v") != STATS_VERSION:
         return None
     raw = data.get("partners")
     if not isinstance(raw, Mapping):
         return None
     partners = {}
-    for uid, s in raw.items():
-        if not isinstance(s, Mapping):
+    for uid, values in raw.items():
+        if not isinstance(values, list) or len(values) != len(_FIELDS) + 1:
             return None
+        *numbers, waits = values
+        if not all(v is None or type(v) is int for v in numbers) or not isinstance(waits, list):
+            return None
+        seen, understood, gap, messages, questions, held, landed, tries, first = numbers
         partners[int(uid)] = PartnerStats(
-            seen=_opt_int(s.get("seen")), understood=_opt_int(s.get("understood")),
-            gap=_opt_int(s.get("gap")), messages=_int(s.get("messages")),
-            questions=_int(s.get("questions")), held=_int(s.get("held")),
-            landed=_int(s.get("landed")), first_tries=_int(s.get("first_tries")),
-            first_try_landed=_int(s.get("first_try_landed")),
-            answer_seconds=tuple(float(x) for x in _list(s.get("answer_seconds"))
-                                 if isinstance(x, int | float)))
+            seen=seen, understood=understood, gap=gap, messages=messages or 0,
+            questions=questions or 0, held=held or 0, landed=landed or 0,
+            first_tries=tries or 0, first_try_landed=first or 0,
+            answer_seconds=tuple(float(w) for w in waits))
     seqs = tuple(x for x in _list(data.get("landed_seqs")) if isinstance(x, int))
     return ExerciseStats(partners=partners, landed_seqs=seqs, started=bool(data.get("started")))
-
-
-def _opt_int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _int(value: object) -> int:
-    return _opt_int(value) or 0
 
 
 def _list(value: object) -> list[object]:
@@ -206,8 +202,13 @@ def week_of(when: datetime) -> date:
 
 def insights(history: Iterable[tuple[datetime, ExerciseStats]], *, user: int) -> Insights:
     """``user``'s numbers over their exercises (when each took place, its stats)."""
-    rows = sorted(((when, s.partners[user]) for when, s in history
-                   if s.started and user in s.partners), key=lambda r: r[0])
+    return insights_of((when, s.partners[user]) for when, s in history
+                       if s.started and user in s.partners)
+
+
+def insights_of(items: Iterable[tuple[datetime, PartnerStats]]) -> Insights:
+    """One partner's numbers over the exercises they took part in (when, their stats)."""
+    rows = sorted(items, key=lambda r: r[0])
     by_week: dict[date, list[PartnerStats]] = {}
     for when, s in rows:
         by_week.setdefault(week_of(when), []).append(s)
