@@ -115,11 +115,8 @@ def export_json(user_id: int) -> Iterator[str]:
 
 
 def _event_json(s: ex.Shown) -> dict[str, Any]:
-    data = s.as_dict()
-    show = data.pop("show")
-    assert isinstance(show, dict)
-    return {**data, "form": show["form"], "who": show["who"], "words": show["text"],
-            "mark": show["mark"]}
+    return {"seq": s.seq, "type": s.type, "at": _iso(s.at), "who": s.who, "form": s.form,
+            "mark": s.mark, "words": s.text, "payload": dict(s.payload)}
 
 
 def _ratings(user_id: int, exercise_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
