@@ -12,9 +12,9 @@ from app.models.mail import OutboxMessage
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
 from app.models.session import UserSession
-from app.models.user import AuditEntry, Passkey, User, WebAuthnChallenge
+from app.models.user import AuditEntry, EmailToken, Passkey, User, WebAuthnChallenge
 
-__all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "Exercise", "ExerciseEvent",
-           "ExerciseRating", "Invite", "Membership", "OutboxMessage", "PartnerStats", "Passkey", "Presence",
-           "User", "UserSession",
+__all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "EmailToken", "Exercise",
+           "ExerciseEvent", "ExerciseRating", "Invite", "Membership", "OutboxMessage",
+           "PartnerStats", "Passkey", "Presence", "User", "UserSession",
            "WebAuthnChallenge"]

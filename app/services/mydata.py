@@ -25,6 +25,7 @@ from app.models import (
     AuditEntry,
     ClientAction,
     Couple,
+    EmailToken,
     Exercise,
     ExerciseEvent,
     ExerciseRating,
@@ -211,8 +212,10 @@ def delete_account(user: User, *, password: object, signed_in_at: datetime | Non
                           (Membership, Membership.user_id)):
         db.session.execute(sa.delete(model).where(column == uid))
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.user_id == uid).values(ip=""))
-    # Mail not yet sent to this address goes too.
+    # Mail not yet sent to this address, and its pending email links, go too.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))
+    db.session.execute(sa.delete(EmailToken).where(sa.or_(EmailToken.user_id == uid,
+                                                          EmailToken.email == user.email)))
     # The row stays as an anonymous placeholder so the shared history holds together.
     user.email = f"deleted-{uid}-{secrets.token_hex(6)}@deleted.invalid"
     user.display_name = ex.FORMER_PARTNER

@@ -6,7 +6,7 @@ from the ``rated`` and ``ratings_revealed`` events; exercises get their topic, f
 and times from the stored state.
 
 Revision ID: b7d41c2e9a10
-Revises: c4d2a8e61f35
+Revises: d9f1b3c57a20
 Create Date: 2026-12-05 16:00:00
 
 """
@@ -19,7 +19,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41c2e9a10'
-down_revision = 'c4d2a8e61f35'
+down_revision = 'd9f1b3c57a20'
 branch_labels = None
 depends_on = None
 
