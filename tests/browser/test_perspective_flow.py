@@ -90,7 +90,10 @@ def test_step_into_my_shoes_from_proposal_to_the_accuracy_mark(phone, live_serve
     blair.get_by_role("button", name="Seal my guess").click()
     expect(blair.locator("#ex-errors")).to_have_text(
         "Write both: what you think they felt, and what they needed.")
-    expect(felt).to_have_value(FELT)  # nothing typed is lost
+    expect(felt).to_have_value(FELT)  # nothing typed is lost, not even on a reload
+    blair.reload()
+    wait_for_socket(blair)
+    expect(felt).to_have_value(FELT)
     needed.fill(NEEDED)
     screenshot(blair, "shoes-guess")
     assert_accessible_both_schemes(blair, "step into my shoes (guess)")
