@@ -257,10 +257,18 @@ def _partner_rows(row: Row, stats: ExerciseStats) -> list[PartnerStatsRow]:
         for uid, s in stats.partners.items()]
 
 
-def _partner_history(couples: list[int], user_id: int) -> list[tuple[datetime, PartnerStats]]:
-    rows = db.session.execute(sa.select(PartnerStatsRow).join(
-        Exercise, Exercise.id == PartnerStatsRow.exercise_id).where(
-        Exercise.couple_id.in_(couples), PartnerStatsRow.user_id == user_id)).scalars()
+def _partner_history(couples: list[int], user_id: int, *, seen_only: bool = False
+                     ) -> list[tuple[datetime, PartnerStats]]:
+    """One partner's typed numbers in these couples' exercises (columns, not models: a long
+    history is a thousand rows)."""
+    t = PartnerStatsRow
+    where = (t.exercise_id == Exercise.id, Exercise.couple_id.in_(couples), t.user_id == user_id)
+    if seen_only:  # all the page shows of the partner: how seen they felt
+        return [(r.at, PartnerStats(seen=r.seen)) for r in db.session.execute(
+            sa.select(t.at, t.seen).where(*where))]
+    rows = db.session.execute(sa.select(
+        t.at, t.seen, t.understood, t.gap, t.messages, t.questions, t.held, t.landed,
+        t.first_tries, t.first_try_landed, t.answer_seconds).where(*where))
     return [(r.at, PartnerStats(
         seen=r.seen, understood=r.understood, gap=r.gap, messages=r.messages,
         questions=r.questions, held=r.held, landed=r.landed, first_tries=r.first_tries,
@@ -373,7 +381,7 @@ def insights_for(user: User) -> InsightsPage:
         Couple.id.in_(couples)).order_by(Couple.created_at.desc(), Couple.id.desc())
         .limit(1)).one()
     partner_id = latest.partner_b_id if latest.partner_a_id == user.id else latest.partner_a_id
-    partner = insights_of(_partner_history(couples, partner_id))
+    partner = insights_of(_partner_history(couples, partner_id, seen_only=True))
     name = names_of((partner_id,)).get(partner_id, ex.FORMER_PARTNER)
     return InsightsPage(mine=mine, partner=partner, partner_name=name)
 
