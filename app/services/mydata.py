@@ -205,6 +205,10 @@ def delete_account(user: User, *, password: object, signed_in_at: datetime | Non
             if any(r.get("user") == uid and r.get("note") for r in ratings):
                 state["ratings"] = [{**r, "note": ""} if r.get("user") == uid else r
                                     for r in ratings]
+            guess = state.get("guess")
+            if isinstance(guess, dict) and guess.get("by") == uid:
+                state["guess"] = None  # a sealed guess is theirs alone (the exercise has ended)
+            if state != row.state:
                 row.state = state
     for model, column in ((ClientAction, ClientAction.user_id), (Passkey, Passkey.user_id),
                           (Invite, Invite.inviter_id),

@@ -15,7 +15,7 @@ from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Couple, Exercise, ExerciseEvent, ExerciseRating, User
 from app.models.types import utcnow
-from app.services import mydata
+from app.services import exercises, mydata
 from tests.blueprints.test_history import _run_exercise
 
 HELD = "You should just quit."  # Blair's, held back by the guard
@@ -183,3 +183,26 @@ def test_held_words_and_private_notes_never_reach_the_partner_anywhere(app: Any,
     # The writers do see their own.
     assert HELD in blair.get(f"/history/{ex_id}").get_data(as_text=True)
     assert ALEX_NOTE in alex.get(f"/history/{ex_id}").get_data(as_text=True)
+
+
+def test_a_sealed_guess_goes_with_its_author(app: Any, couple: Any) -> None:
+    alex, blair, _c = couple
+    a, b = _user("alex@example.com"), _user("blair@example.com")
+    made = alex.post_json("/api/exercises", {"kind": "step_into_my_shoes",
+                                             "first_speaker": "me"}).get_json()["exercise_id"]
+    steps = [(b, "accept", {}), (a, "name_moment", {"text": "The interview"}),
+             (b, "guess", {"felt": "secret felt words", "needed": "secret needed words"})]
+    with app.test_request_context():
+        for i, (user, type_, payload) in enumerate(steps):
+            ack = exercises.act(user, exercise_id=made, client_id=f"shoes-{i:04d}",
+                                type_=type_, payload=payload)
+            assert ack["ok"], ack
+    assert blair.post("/settings/delete", {"password": "correct horse battery staple",
+                                           "confirm": "yes"}).status_code == 302
+    db.session.expire_all()
+    exercise = db.session.get(Exercise, made)
+    assert exercise is not None and exercise.phase == "ended_early"
+    stored = json.dumps(exercise.state) + json.dumps(db.session.scalars(
+        sa.select(ExerciseEvent.payload).where(ExerciseEvent.exercise_id == made)).all())
+    assert "secret felt words" not in stored and "secret needed words" not in stored
+    assert "The interview" in alex.get(f"/history/{made}").get_data(as_text=True)
