@@ -41,6 +41,13 @@ def _log(page: Page):
     return page.get_by_role("log")
 
 
+def _rate(page: Page, seen: int, understood: int) -> None:
+    """Pick the two numbers of the rating (nothing is picked beforehand)."""
+    for question, value in (("I felt heard, understood and respected", seen),
+                            ("How well I think I understood my partner", understood)):
+        page.get_by_role("group", name=question).get_by_label(str(value), exact=True).check()
+
+
 def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) -> None:
     alex = phone("light").new_page()
     blair = phone("dark").new_page()
@@ -150,13 +157,11 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
     for page in (alex, blair):
         expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
     assert_accessible(alex, "exercise (rating)")
-    alex.get_by_label("I felt heard, understood and respected").fill("8")
-    alex.get_by_label("How well I think I understood my partner").fill("7")
+    _rate(alex, 8, 7)
     alex.get_by_label(re.compile("A private note")).fill("Felt calmer than I expected.")
     alex.get_by_role("button", name="Submit my rating").click()
     expect(alex.get_by_text("Sealed until Blair rates")).to_be_visible()
-    blair.get_by_label("I felt heard, understood and respected").fill("9")
-    blair.get_by_label("How well I think I understood my partner").fill("6")
+    _rate(blair, 9, 6)
     blair.get_by_role("button", name="Submit my rating").click()
 
     for page in (alex, blair):
@@ -186,14 +191,21 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
     assert problems == []  # no script errors, no CSP violations
 
 
-def _start_exercise(live_server, first: Page, second: Page, names: tuple[str, str]) -> None:
-    """Sign both up, pair them, and have ``first`` propose and ``second`` accept."""
+def _sign_up_and_pair(live_server, first: Page, second: Page, names: tuple[str, str]
+                      ) -> tuple[str, str]:
+    """Sign both up with a password and pair them; returns their emails."""
     emails = unique_email(names[0]), unique_email(names[1])
     for page, name, email in ((first, names[0], emails[0]), (second, names[1], emails[1])):
         page.goto("/signup")
         sign_up_with_password(page, name, email)
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {name}")
     _pair(live_server.app, *emails)
+    return emails
+
+
+def _start_exercise(live_server, first: Page, second: Page, names: tuple[str, str]) -> None:
+    """Sign both up, pair them, and have ``first`` propose and ``second`` accept."""
+    _sign_up_and_pair(live_server, first, second, names)
     first.goto("/exercises")
     first.get_by_role("button", name=f"Ask {names[1]}: is now OK?").click()
     expect(first.get_by_role("heading", name=f"Waiting for {names[1]}")).to_be_visible()

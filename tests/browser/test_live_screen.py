@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
 
+from app.extensions import db
+from app.models import User
 from app.services import exercises
-from tests.browser.test_exercise_flow import _log, _start_exercise
+from app.services.pairing import create_invite
+from tests.browser.axe import assert_accessible, assert_accessible_both_schemes
+from tests.browser.helpers import screenshot, sign_up_with_password, unique_email
+from tests.browser.test_exercise_flow import _floor, _log, _sign_up_and_pair, _start_exercise
 
 pytestmark = pytest.mark.browser
 
@@ -46,3 +53,147 @@ def test_a_server_error_ends_in_try_again_with_the_text_kept(
     expect(retry).to_be_hidden()
     expect(erin.get_by_role("button", name="Send", exact=True)).to_be_enabled()
     expect(erin.locator("#ex-errors")).to_have_text("")
+
+
+KEYBOARD_OPEN = {"width": 390, "height": 500}  # a 390 px phone with its keyboard up
+
+
+def _box(page: Page, selector: str) -> dict[str, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not on screen"
+    return box
+
+
+def _say(page: Page, text: str) -> None:
+    page.get_by_role("textbox", name=re.compile(r"Share a small piece|Say back what you heard")
+                     ).fill(text)
+    page.get_by_role("button", name="Send", exact=True).click()
+
+
+def test_the_listener_sees_what_they_reflect_with_the_keyboard_open(phone, live_server) -> None:
+    gale = phone("light").new_page()
+    hari = phone("dark").new_page()
+    _start_exercise(live_server, gale, hari, ("Gale", "Hari"))
+    hari.set_viewport_size(KEYBOARD_OPEN)
+    pinned = hari.get_by_role("group").filter(has_text="Gale said")
+    expect(hari.locator("#ex-pinned")).to_be_hidden()  # nothing shared yet
+
+    first = "I get home and the whole evening is already planned for me."
+    latest = ("And then when I say I'm tired it feels like that is a problem too, "
+              "like I should not be tired at all.")
+    _say(gale, first)
+    _say(gale, latest)
+    text = hari.locator("#ex-pinned-text")
+    expect(text).to_have_text(latest)
+    expect(text).to_have_attribute("aria-live", "polite")
+    expect(pinned).to_have_count(1)
+
+    # Typing with the keyboard up: the latest words stay between the banner and the textarea.
+    box = hari.get_by_role("textbox", name="Say back what you heard, or ask Gale")
+    box.click()
+    box.press_sequentially("It sounds like even resting feels")
+    box.press("End")
+    hari.wait_for_timeout(300)  # let the browser finish scrolling the caret into view
+    banner, words, area = _box(hari, "#ex-floor"), _box(hari, "#ex-pinned-text"), _box(
+        hari, "#f-text")
+    assert words["y"] >= banner["y"] + banner["height"] - 1, (banner, words)
+    assert words["y"] + words["height"] <= area["y"], (words, area)
+    assert area["y"] + area["height"] <= KEYBOARD_OPEN["height"], area
+    assert words["height"] > 20
+    screenshot(hari, "exercise-listener-keyboard")
+
+    # Folded away on request, and back.
+    hari.locator("#ex-pinned summary").click()
+    expect(text).to_be_hidden()
+    hari.locator("#ex-pinned summary").click()
+    expect(text).to_be_visible()
+
+    # After the swap the new listener sees the new speaker's words, not the old ones.
+    gale.get_by_role("button", name="I feel heard").click()
+    expect(hari.locator("#ex-pinned")).to_be_hidden()
+    _say(hari, "What I keep coming back to is that we never stop.")
+    expect(gale.locator("#ex-pinned-text")).to_have_text(
+        "What I keep coming back to is that we never stop.")
+    expect(hari.locator("#ex-pinned")).to_be_hidden()  # the speaker does not need it
+    assert_accessible(hari, "exercise (speaker, keyboard height)")
+    assert_accessible(gale, "exercise (listener, pinned message)")
+
+
+def test_the_rating_cannot_be_sent_untouched(phone, live_server) -> None:
+    iris = phone("light").new_page()
+    jude = phone("light").new_page()
+    _start_exercise(live_server, iris, jude, ("Iris", "Jude"))
+    _say(iris, "Something small.")
+    iris.get_by_role("button", name="I feel heard").click()
+    expect(_floor(jude)).to_have_text("You have the floor")
+    _say(jude, "Something small too.")
+    jude.get_by_role("button", name="I feel heard").click()
+    expect(iris.get_by_role("heading", name="How did it go?")).to_be_visible()
+
+    heard = iris.get_by_role("group", name="I felt heard, understood and respected")
+    understood = iris.get_by_role("group", name="How well I think I understood my partner")
+    for group in (heard, understood):
+        expect(group.get_by_role("radio")).to_have_count(11)
+        for radio in group.get_by_role("radio").all():
+            expect(radio).not_to_be_checked()
+
+    submit = iris.get_by_role("button", name="Submit my rating")
+    submit.click()
+    expect(iris.get_by_role("alert")).to_have_text("Pick a number for both questions first.")
+    expect(heard).to_have_attribute("aria-invalid", "true")
+    heard.get_by_label("7", exact=True).check()
+    submit.click()
+    expect(iris.get_by_role("alert")).to_have_text("Pick a number for this one too.")
+    expect(understood.get_by_label("0", exact=True)).to_be_focused()
+    iris.wait_for_timeout(500)
+    expect(iris.get_by_text("Sealed until Jude rates")).to_be_hidden()  # nothing was sent
+    understood.get_by_label("4", exact=True).check()
+    submit.click()
+    expect(iris.get_by_text("Sealed until Jude rates")).to_be_visible()
+    expect(iris.locator("#rating-mine")).to_have_text("You said: felt heard 7/10, understood 4/10.")
+
+
+def test_the_proposal_says_who_starts_the_guard_and_how_long(phone, live_server) -> None:
+    kai = phone("light").new_page()
+    lee = phone("dark").new_page()
+    _sign_up_and_pair(live_server, kai, lee, ("Kai", "Lee"))
+    kai.goto("/exercises")
+    kai.get_by_label("Share a joy").check()
+    kai.get_by_role("group", name="Who speaks first?").get_by_label("Lee").check()
+    kai.get_by_label(re.compile(r"Strict: only")).check()
+    kai.get_by_role("button", name="Ask Lee: is now OK?").click()
+    expect(kai.get_by_role("heading", name="Waiting for Lee")).to_be_visible()
+    expect(kai.locator("#proposed-mine dd").first).to_have_text("Lee")
+
+    lee.goto("/exercises")
+    lee.get_by_role("link", name="Open the exercise").click()
+    card = lee.locator("#proposed-invited")
+    expect(card.get_by_role("heading", name="Kai asks: is now OK?")).to_be_visible()
+    facts = {dt.inner_text(): dd for dt, dd in zip(card.locator("dt").all(),
+                                                   card.locator("dd").all(), strict=True)}
+    expect(facts["Speaks first"]).to_have_text("You")
+    expect(facts["Listening guard"]).to_have_text(
+        "Strict: only reflections and open questions get through")
+    expect(facts["How long"]).to_contain_text("About 10 minutes")  # Share a joy: 5 each
+    screenshot(lee, "exercise-proposed")
+    assert_accessible_both_schemes(lee, "exercise (proposed, with what it involves)")
+
+
+def test_the_invite_page_says_what_attune_is_and_who_reads_messages(phone, live_server
+                                                                    ) -> None:
+    page = phone("light").new_page()
+    email = unique_email("mo")
+    page.goto("/signup")
+    sign_up_with_password(page, "Mo", email)
+    with live_server.app.app_context():
+        inviter = db.session.scalar(sa.select(User).where(User.email == email))
+        token = create_invite(inviter).token
+        db.session.remove()
+    guest = phone("dark").new_page()
+    guest.goto(f"/i/{token}")
+    expect(guest.get_by_role("heading", name="Mo invited you")).to_be_visible()
+    about = guest.locator("#invite-about p")
+    expect(about).to_have_count(2)
+    expect(about.nth(0)).to_contain_text("Attune helps couples listen to each other")
+    expect(about.nth(1)).to_contain_text("Only you and your partner read your messages")
+    assert_accessible_both_schemes(guest, "invite landing")

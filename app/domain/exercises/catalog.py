@@ -14,6 +14,12 @@ ConfirmKind = Literal["landed", "not_quite", "more"]
 
 CHECK_TEXT = "Did I get that right? Is there more?"
 
+# What each setting of the listening guard means, in the words both partners see.
+STRICTNESS_LABELS: Mapping[str, str] = MappingProxyType({
+    "gentle": "Gentle: it suggests, you decide",
+    "strict": "Strict: only reflections and open questions get through",
+})
+
 
 @dataclass(frozen=True, slots=True)
 class ConfirmChoice:

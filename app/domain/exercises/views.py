@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from app.domain.errors import DomainError
-from app.domain.exercises.catalog import get_kind
+from app.domain.exercises.actions import (
+    BREAK_MINUTES_DEFAULT,
+    BREAK_MINUTES_MAX,
+    BREAK_MINUTES_MIN,
+    NOTE_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    RESUME_MAX_HOURS,
+    SCHEDULE_MAX_DAYS,
+    TEXT_MAX,
+)
+from app.domain.exercises.catalog import STRICTNESS_LABELS, get_kind
 from app.domain.exercises.state import (
     ExerciseState,
     iso,
@@ -15,6 +27,19 @@ from app.domain.exercises.state import (
     role_of,
 )
 from app.domain.exercises.turns import available_actions
+
+# The limits a screen needs to guide input before the rules refuse it; the rules stay the judge.
+LIMITS = MappingProxyType({
+    "text_max": TEXT_MAX,
+    "note_max": NOTE_MAX,
+    "rating_min": RATING_MIN,
+    "rating_max": RATING_MAX,
+    "break_minutes_min": BREAK_MINUTES_MIN,
+    "break_minutes_max": BREAK_MINUTES_MAX,
+    "break_minutes_default": BREAK_MINUTES_DEFAULT,
+    "schedule_max_days": SCHEDULE_MAX_DAYS,
+    "resume_max_hours": RESUME_MAX_HOURS,
+})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -43,6 +68,7 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "phase": state.phase,
         "topic": state.topic,
         "strictness": state.strictness,
+        "strictness_label": STRICTNESS_LABELS[state.strictness],
         "seq": state.seq,
         "me": viewer,
         "partner": partner,
@@ -57,6 +83,7 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "scheduled_for": _iso(state.scheduled_for),
         "started_at": _iso(state.started_at),
         "listener_pause_seconds": pause,
+        "suggested_turn_minutes": kind.suggested_turn_minutes,
         "listener_may_answer_at": _iso(may_answer_at),
         "pending_confirmation": state.pending_confirmation,
         "break": {
@@ -82,4 +109,5 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "ended_by": state.ended_by,
         "ended_in": state.ended_in,
         "actions": sorted(available_actions(state, actor=viewer)),
+        "limits": dict(LIMITS),
     }

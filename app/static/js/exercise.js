@@ -24,7 +24,7 @@ const saveDraft = (text) => store.set("draft", text);
 
 let cantJoin = false; // joining failed for good until "Try again"
 const screen = new Screen(
-  { root, me: ME, partner: PARTNER, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
+  { root, me: ME, partner: PARTNER, events: () => log.events, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
   () => ({ waiting: outbox.types(), connected: socket.connected, stuck: outbox.stuck || cantJoin }),
 );
 
@@ -124,17 +124,31 @@ $("btn-use-suggestion").addEventListener("click", () => {
   textEl.setSelectionRange(textEl.value.length, textEl.value.length);
 });
 
-for (const id of ["f-seen", "f-understood"]) {
-  const input = $(id);
-  const out = $(`${id}-out`);
-  input.addEventListener("input", () => { out.textContent = input.value; });
-}
-$("rating-form").addEventListener("reset", () => {
-  setTimeout(() => { $("f-seen-out").textContent = $("f-seen").value; $("f-understood-out").textContent = $("f-understood").value; });
+// The rating: nothing is chosen for anyone; an untouched question is asked again, not sent.
+const ratingForm = $("rating-form");
+const ratingError = $("rating-error");
+ratingForm.addEventListener("change", (ev) => {
+  const set = ev.target.closest("fieldset");
+  if (set) set.removeAttribute("aria-invalid");
+  if (!ratingForm.querySelector('fieldset[aria-invalid="true"]')) ratingError.hidden = true;
 });
-$("rating-form").addEventListener("submit", (ev) => {
+ratingForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const payload = { seen: Number($("f-seen").value), understood: Number($("f-understood").value) };
+  const chosen = (name) => ratingForm.querySelector(`input[name="${name}"]:checked`)?.value;
+  const missing = ["seen", "understood"].filter((name) => chosen(name) === undefined);
+  for (const name of ["seen", "understood"]) {
+    if (missing.includes(name)) $(`f-${name}`).setAttribute("aria-invalid", "true");
+    else $(`f-${name}`).removeAttribute("aria-invalid");
+  }
+  if (missing.length) {
+    ratingError.textContent = missing.length === 2 ? "Pick a number for both questions first."
+      : "Pick a number for this one too.";
+    ratingError.hidden = false;
+    ratingForm.querySelector(`input[name="${missing[0]}"]`).focus();
+    return;
+  }
+  ratingError.hidden = true;
+  const payload = { seen: Number(chosen("seen")), understood: Number(chosen("understood")) };
   const note = $("f-note").value.trim();
   if (note) payload.note = note;
   act("rate", payload);
@@ -144,17 +158,18 @@ $("rating-form").addEventListener("submit", (ev) => {
 const breakDlg = $("dlg-break");
 $("ex-break-open").addEventListener("click", () => {
   $("break-error").hidden = true;
-  $("f-break-min").value = "20";
+  $("f-break-min").value = String(sync.view.limits.break_minutes_default);
   $("f-break-resume").value = "";
   breakDlg.showModal();
 });
 $("btn-break-cancel").addEventListener("click", () => breakDlg.close());
 $("break-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const minutes = Number($("f-break-min").value || 20);
+  const limits = sync.view.limits;
+  const minutes = Number($("f-break-min").value || limits.break_minutes_default);
   const err = $("break-error");
-  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 120) {
-    err.textContent = "Choose between 5 and 120 minutes.";
+  if (!Number.isInteger(minutes) || minutes < limits.break_minutes_min || minutes > limits.break_minutes_max) {
+    err.textContent = `Choose between ${limits.break_minutes_min} and ${limits.break_minutes_max} minutes.`;
     err.hidden = false;
     return;
   }

@@ -22,7 +22,7 @@ const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedul
   "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early" };
 
 /**
- * One exercise screen. ``ctx`` is {root, me, partner, onConfirm(kind), onDraft(text)};
+ * One exercise screen. ``ctx`` is {root, me, partner, events(), onConfirm(kind), onDraft(text)};
  * ``status()`` returns {waiting: Set of action types in the outbox, connected: bool,
  * stuck: bool (we gave up sending until the person says "Try again")}.
  */
@@ -64,6 +64,7 @@ export class Screen {
       li.textContent = d.note;
     }
     this.logEl.append(li);
+    if (e.type === "shared" && this.view?.phase === "active") this.renderPinned();
     $("ex-log-empty").hidden = true;
     $("ex-logbox").hidden = false;
     $("ex-logbox").scrollTop = $("ex-logbox").scrollHeight;
@@ -162,7 +163,7 @@ export class Screen {
       const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
       const now = new Date();
       input.min = local(new Date(now.getTime() + 60000));
-      input.max = local(new Date(now.getTime() + 7 * 86400000 - 60000));
+      input.max = local(new Date(now.getTime() + view.limits.schedule_max_days * 86400000 - 60000));
     }
   }
 
@@ -264,6 +265,18 @@ export class Screen {
     $("btn-check").textContent = view.check_text || "Did I get that right?";
     show("btn-end-turn", speaking && this.has("end_turn"));
     if (speaking || !this.has("say")) this.hideGuard();
+    this.renderPinned();
+  }
+
+  /** The listener's view of what they reflect: the speaker's latest words this turn. */
+  renderPinned() {
+    const { view } = this;
+    const latest = view.my_floor ? null : this.ctx.events().findLast((e) => e.type === "shared"
+      && e.actor === view.speaker && (e.payload?.turn ?? view.turn) === view.turn);
+    show("ex-pinned", !!latest);
+    const text = latest ? String(latest.payload.text ?? "") : "";
+    const p = $("ex-pinned-text");
+    if (p.textContent !== text) p.textContent = text;
   }
 
   renderRating() {
