@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import request, session
 from flask_login import current_user
 from flask_socketio import emit
 
@@ -24,8 +24,8 @@ class PresenceNamespace(AuthedNamespace):
         if couple is not None and enter_room(f"couple:{couple.id}"):
             partner = couple.other(user_id)
             online = presence.online_user_ids([partner.id])
-            emit("presence", {"user_id": partner.id, "online": partner.id in online})
-            emit("presence", {"user_id": user_id, "online": True}, to=f"couple:{couple.id}",
+            emit("presence", _presence(partner.id, online=partner.id in online))
+            emit("presence", _presence(user_id, online=True), to=f"couple:{couple.id}",
                  include_self=False)
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -36,11 +36,25 @@ class PresenceNamespace(AuthedNamespace):
         couple = active_couple(current_user.id)
         if couple is not None and current_user.id not in presence.online_user_ids(
                 [current_user.id]):
-            emit("presence", {"user_id": current_user.id, "online": False},
+            emit("presence", _presence(current_user.id, online=False),
                  to=f"couple:{couple.id}", include_self=False)
 
     @guarded
     def on_heartbeat(self, data: Any = None) -> dict[str, Any]:
-        """Keep this socket counted as online."""
-        presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace)
-        return {"ok": True}
+        """Keep this socket counted as online, and renew the partner's view of it.
+
+        The answer tells the client when to beat next, so the interval is the server's.
+        """
+        presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
+                           session_key=session.get("sk", ""))
+        couple = active_couple(current_user.id)
+        if couple is not None:
+            emit("presence", _presence(current_user.id, online=True), to=f"couple:{couple.id}",
+                 include_self=False)
+        return {"ok": True, "every": presence.heartbeat_seconds(),
+                "away_after": presence.away_after_seconds()}
+
+
+def _presence(user_id: int, *, online: bool) -> dict[str, Any]:
+    """A presence message: an ``online`` one holds for ``away_after`` seconds unless renewed."""
+    return {"user_id": user_id, "online": online, "away_after": presence.away_after_seconds()}

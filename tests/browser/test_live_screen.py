@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import User
-from app.services import exercises
+from app.services import exercises, presence
 from app.services.pairing import create_invite
 from tests.browser.axe import assert_accessible, assert_accessible_both_schemes
 from tests.browser.helpers import screenshot, sign_up_with_password, unique_email
@@ -197,3 +198,63 @@ def test_the_invite_page_says_what_attune_is_and_who_reads_messages(phone, live_
     expect(about.nth(0)).to_contain_text("Attune helps couples listen to each other")
     expect(about.nth(1)).to_contain_text("Only you and your partner read your messages")
     assert_accessible_both_schemes(guest, "invite landing")
+
+
+def test_presence_lapses_when_the_heartbeat_stops_and_offline_waits_to_send(
+        phone, live_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A short heartbeat so the lapse is quick to see: every 1 s, away after 3 missed beats.
+    monkeypatch.setitem(live_server.app.config, "PRESENCE_HEARTBEAT_SECONDS", 1)
+    nell_ctx = phone("light")
+    nell, omar = nell_ctx.new_page(), phone("dark").new_page()
+    _start_exercise(live_server, nell, omar, ("Nell", "Omar"))
+    here = nell.locator("#ex-presence")
+    expect(here).to_have_attribute("data-online", "yes")
+    expect(here).to_have_text("Omar is here")
+    omar_id = int(nell.locator("#exercise").get_attribute("data-partner-id") or 0)
+
+    # Omar's heartbeats stop reaching the server, though his socket stays open.
+    real_heartbeat = presence.heartbeat
+
+    def lost(**kwargs: Any) -> None:
+        if kwargs.get("user_id") == omar_id:
+            raise ConnectionError("lost on the way")
+        real_heartbeat(**kwargs)
+
+    monkeypatch.setattr(presence, "heartbeat", lost)
+    started = time.monotonic()
+    away_after = 3  # PRESENCE_HEARTBEAT_SECONDS × 3 missed beats
+    expect(here).to_have_attribute("data-online", "no", timeout=(away_after + 3) * 1000)
+    elapsed = time.monotonic() - started
+    expect(here).to_have_text("Omar is away")
+    # At most away_after after his last beat, which came at most one beat before the cut.
+    assert elapsed <= away_after + 1 + 1.5, elapsed
+    monkeypatch.setattr(presence, "heartbeat", real_heartbeat)
+    expect(here).to_have_attribute("data-online", "yes", timeout=4000)
+
+    # Nell's phone goes offline: what she sends waits, and says so, until she is back.
+    nell_ctx.set_offline(True)
+    expect(nell.locator("#conn-state")).to_have_attribute("data-state", "offline")
+    _say(nell, "Written on the train with no signal.")
+    send = nell.get_by_role("button", name="Waiting to send…")
+    expect(send).to_be_visible()
+    expect(here).not_to_have_attribute("data-online", "yes")  # she cannot know while offline
+    nell_ctx.set_offline(False)
+    expect(_log(omar).get_by_text("Written on the train with no signal.")).to_have_count(1)
+    expect(nell.get_by_role("button", name="Send", exact=True)).to_be_visible()
+
+
+def test_the_connection_pill_stays_in_view_when_the_page_scrolls(phone, live_server) -> None:
+    pia = phone("light").new_page()
+    quin = phone("light").new_page()
+    _start_exercise(live_server, pia, quin, ("Pia", "Quin"))
+    for n in range(6):
+        _say(pia, f"Piece {n} of a longer story that fills the screen.")
+    expect(_log(quin).get_by_text("Piece 5 of a longer story")).to_be_visible()
+    for page in (pia, quin):
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_timeout(200)
+        assert page.evaluate("() => window.scrollY") > 100
+        pill = page.locator("#conn-state")
+        expect(pill).to_have_text("Connected")
+        expect(pill).to_be_in_viewport(ratio=1)
+        expect(page.locator("#ex-floor-title")).to_be_in_viewport(ratio=1)

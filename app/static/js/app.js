@@ -126,18 +126,43 @@ export function showConnection(state) {
   el.textContent = labels[state] ?? state;
 }
 
-/** One shared socket per page for presence; exercise screens open their own namespace. */
+/** One shared socket per page for presence; exercise screens open their own namespace.
+ *  The heartbeat's answer says when to beat next, so the interval is the server's. */
 export function presenceSocket() {
   const socket = io("/", { transports: ["websocket", "polling"] });
   let beat;
-  socket.on("connect", () => {
-    showConnection("online");
-    clearInterval(beat);
-    beat = setInterval(() => socket.emit("heartbeat", {}), 25000);
-  });
-  socket.on("disconnect", () => { showConnection(navigator.onLine ? "connecting" : "offline"); clearInterval(beat); });
+  let every = 25; // seconds, until the server says otherwise
+  const beatNow = () => {
+    clearTimeout(beat);
+    socket.timeout(10000).emit("heartbeat", {}, (err, ack) => {
+      if (Number(ack?.every) > 0) every = Number(ack.every);
+      if (socket.connected) beat = setTimeout(beatNow, every * 1000);
+    });
+  };
+  socket.on("connect", () => { showConnection("online"); beatNow(); });
+  socket.on("disconnect", () => { showConnection(navigator.onLine ? "connecting" : "offline"); clearTimeout(beat); });
   socket.on("connect_error", () => showConnection(navigator.onLine ? "connecting" : "offline"));
   return socket;
+}
+
+/**
+ * Follow the partner's presence on ``socket``: ``show(state)`` gets "yes", "no" or "unknown".
+ * "Here" lasts only as long as the server said (``away_after``) unless a heartbeat renews it,
+ * and while our own connection is down we cannot know, so it is "unknown".
+ */
+export function watchPartner(socket, partnerId, show) {
+  let expiry;
+  socket.on("presence", (msg) => {
+    if (msg.user_id !== partnerId) return;
+    clearTimeout(expiry);
+    show(msg.online ? "yes" : "no");
+    if (msg.online && Number(msg.away_after) > 0) {
+      expiry = setTimeout(() => show("no"), Number(msg.away_after) * 1000);
+    }
+  });
+  const unknown = () => { clearTimeout(expiry); show("unknown"); };
+  socket.on("disconnect", unknown);
+  window.addEventListener("offline", unknown);
 }
 
 function setupPresence() {
@@ -149,10 +174,12 @@ function setupPresence() {
   const socket = presenceSocket();
   // An invitation or an ending changes what home offers; home has nothing typed to lose.
   socket.on("exercise", () => window.location.reload());
-  socket.on("presence", (msg) => {
-    if (msg.user_id !== partnerId) return;
-    el.dataset.online = msg.online ? "yes" : "no";
-    el.querySelector(".presence-text").textContent = `${name} is ${msg.online ? "online now" : "not online right now"}`;
+  watchPartner(socket, partnerId, (state) => {
+    el.dataset.online = state;
+    el.querySelector(".presence-text").textContent = {
+      yes: `${name} is online now`, no: `${name} is not online right now`,
+      unknown: `We can't tell if ${name} is online while you're offline`,
+    }[state];
   });
 }
 

@@ -2,7 +2,7 @@
 // (docs/realtime.md) to the screen's controls. Delivery lives in exercise/outbox.js, the
 // wording in exercise/words.js, the drawing in exercise/render.js.
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { showConnection, presenceSocket } from "/static/js/app.js";
+import { presenceSocket, showConnection, watchPartner } from "/static/js/app.js";
 import { ACK_TIMEOUT, EventLog, Outbox, Sync } from "/static/js/exercise/outbox.js";
 import { Screen } from "/static/js/exercise/render.js";
 import { exercisePrefix, scopedStore } from "/static/js/exercise/storage.js";
@@ -20,12 +20,14 @@ const log = new EventLog(store);
 const outbox = new Outbox(store);
 const socket = io("/exercise", { transports: ["websocket", "polling"] });
 const textEl = $("f-text");
+// The browser's offline switch can leave a socket that looks open but carries nothing.
+const online = () => socket.connected && navigator.onLine !== false;
 const saveDraft = (text) => store.set("draft", text);
 
 let cantJoin = false; // joining failed for good until "Try again"
 const screen = new Screen(
   { root, me: ME, partner: PARTNER, events: () => log.events, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
-  () => ({ waiting: outbox.types(), connected: socket.connected, stuck: outbox.stuck || cantJoin }),
+  () => ({ waiting: outbox.types(), stuck: outbox.stuck || cantJoin, connected: online() }),
 );
 
 const sync = new Sync({
@@ -34,7 +36,7 @@ const sync = new Sync({
   outbox,
   view: JSON.parse(root.dataset.view),
   transport: {
-    connected: () => socket.connected,
+    connected: online,
     request: (name, data, cb) => socket.timeout(ACK_TIMEOUT).emit(name, data, cb),
   },
   hooks: {
@@ -213,15 +215,24 @@ socket.on("connect_error", (err) => {
   if (err?.message === "unauthorized") screen.showError("Your session has ended. Please sign in again.");
 });
 socket.on("events", (msg) => sync.push(msg));
-window.addEventListener("offline", () => showConnection("offline"));
-window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+window.addEventListener("offline", () => {
+  showConnection("offline");
+  sync.disconnected(); // what waits stays in the outbox: "Waiting to send…"
+});
+window.addEventListener("online", () => {
+  if (!socket.connected) { socket.connect(); return; }
+  showConnection("online");
+  screen.showError("");
+  sync.connected(); // catch up, then send what waited
+});
 
 const presence = presenceSocket();
-presence.on("presence", (msg) => {
-  if (msg.user_id !== PARTNER_ID) return;
+watchPartner(presence, PARTNER_ID, (state) => {
   const box = $("ex-presence");
-  box.dataset.online = msg.online ? "yes" : "no";
-  box.querySelector(".ex-presence-text").textContent = msg.online ? `${PARTNER} is here` : `${PARTNER} is away`;
+  box.dataset.online = state;
+  box.querySelector(".ex-presence-text").textContent = {
+    yes: `${PARTNER} is here`, no: `${PARTNER} is away`, unknown: `${PARTNER}: can't tell while offline`,
+  }[state];
 });
 presence.on("exercise", (msg) => { // a second path for changes, in case a push went missing
   if (msg?.exercise_id === EX && msg.phase !== sync.view.phase) sync.join();
