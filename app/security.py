@@ -1,16 +1,15 @@
-"""Session identity, idle and absolute timeouts, and the security headers on every response."""
+"""Session identity (a live server-side record per session) and the security headers."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, logout_user
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.models import User
+from app.services import sessions
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,43 +23,62 @@ PUBLIC_CACHEABLE = frozenset({"/manifest.webmanifest"})
 
 @login_manager.user_loader
 def load_user(identity: str) -> User | None:
-    """Load the session's user, refusing sessions from before 'sign out of all devices'."""
-    user_id, _, version = identity.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    """Load the session's user, only while its server-side session record is live.
+
+    Runs on every request and every socket event, so an ended session stops working at once.
+    """
+    if not identity.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    found = sessions.lookup(int(identity), session.get("sk"))
+    if found is None:
         return None
+    user, g.session_record = found
     return user
 
 
 def start_session(user: User) -> None:
-    """Sign ``user`` in on a fresh session (a new identifier, so a planted one is useless)."""
+    """Sign ``user`` in on a fresh session (a new key, so a planted one is useless)."""
     from flask_login import login_user
 
+    sessions.end_key(session.get("sk"))
     session.clear()
     session.permanent = True
     login_user(user, remember=False, fresh=True)
-    now = int(datetime.now(UTC).timestamp())
-    session["iat"] = now
-    session["seen"] = now
-    session["sk"] = secrets.token_urlsafe(16)
+    session["sk"] = sessions.start(user, user_agent=request.user_agent.string)
 
 
-def _enforce_timeouts() -> None:
-    if not current_user.is_authenticated:
-        return
-    now = int(datetime.now(UTC).timestamp())
-    idle = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds())
-    absolute = int(current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds())
-    iat = int(session.get("iat", 0))
-    seen = int(session.get("seen", 0))
-    if now - iat > absolute or now - seen > idle:
-        logout_user()
-        session.clear()
-        return
-    if now - seen > 60:  # refresh at most once a minute, so every request is not a cookie write
-        session["seen"] = now
+def end_session() -> None:
+    """Sign out on this device: the record goes, then the cookie's contents."""
+    key = session.get("sk")
+    logout_user()
+    session.clear()
+    sessions.end_key(key)
+
+
+def current_session_hash() -> str:
+    """The key hash of this request's (or socket's) live session, empty when signed out."""
+    record = g.get("session_record")
+    return record.key_hash if record is not None and current_user.is_authenticated else ""
+
+
+def current_session_id() -> int | None:
+    """The id of this request's live session record (to mark "this device")."""
+    record = g.get("session_record")
+    return record.id if record is not None and current_user.is_authenticated else None
+
+
+def touch_session() -> None:
+    """Note the current session as used (throttled inside)."""
+    record = g.get("session_record")
+    if record is not None and current_user.is_authenticated:
+        sessions.touch(record)
+
+
+def _check_session() -> None:
+    if current_user.is_authenticated:
+        touch_session()
+    elif "_user_id" in session:
+        session.clear()  # ended or expired elsewhere: forget it in the cookie too
 
 
 def _headers(response: Response) -> Response:
@@ -97,5 +115,5 @@ def init_security(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    app.before_request(_enforce_timeouts)
+    app.before_request(_check_session)
     app.after_request(_headers)

@@ -3,7 +3,9 @@
 from app.models.couple import Couple, Invite, Membership
 from app.models.exercise import ClientAction, Exercise, ExerciseEvent
 from app.models.presence import Presence
+from app.models.session import UserSession
 from app.models.user import AuditEntry, Passkey, User, WebAuthnChallenge
 
 __all__ = ["AuditEntry", "ClientAction", "Couple", "Exercise", "ExerciseEvent", "Invite",
-           "Membership", "Passkey", "Presence", "User", "WebAuthnChallenge"]
+           "Membership", "Passkey", "Presence", "User", "UserSession",
+           "WebAuthnChallenge"]

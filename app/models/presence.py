@@ -20,6 +20,6 @@ class Presence(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     namespace: Mapped[str] = mapped_column(sa.String(40), default="/")
-    # The HTTP session the socket was opened from, so signing out one device closes its sockets.
+    # The session record's key hash the socket was opened from: ending it closes exactly these.
     session_key: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

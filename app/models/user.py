@@ -24,17 +24,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str | None] = mapped_column(sa.String(256), default=None)
     webauthn_handle: Mapped[bytes] = mapped_column(
         sa.LargeBinary(64), unique=True, default=lambda: secrets.token_bytes(32))
-    # Bumped by "sign out of all devices": every session carries the version it was made with.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     passkeys: Mapped[list[Passkey]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Passkey.id")
-
-    def get_id(self) -> str:
-        """Session identity: the id and the session version, so old sessions stop working."""
-        return f"{self.id}:{self.session_version}"
 
     @property
     def sign_in_methods(self) -> int:

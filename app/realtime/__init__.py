@@ -28,6 +28,8 @@ def init_realtime(app: Flask) -> None:
     """Bind Socket.IO to the app and register the namespaces."""
     from app.realtime.exercise import ExerciseNamespace
     from app.realtime.presence import PresenceNamespace
+    from app.realtime.sessions import close_sessions
+    from app.services.sessions import set_socket_closer
 
     socketio.init_app(
         app,
@@ -44,3 +46,4 @@ def init_realtime(app: Flask) -> None:
     )
     socketio.on_namespace(PresenceNamespace("/"))
     socketio.on_namespace(ExerciseNamespace("/exercise"))
+    set_socket_closer(app, close_sessions)

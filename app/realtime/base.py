@@ -9,13 +9,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import request, session
+from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace, disconnect, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room
 
 from app.domain.errors import DomainError
 from app.errors import MESSAGES
 from app.extensions import db
+from app.security import current_session_hash, touch_session
 from app.services import audit, presence
 
 log = logging.getLogger("attune.realtime")
@@ -73,9 +74,11 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
         """Authenticate from the session cookie and record the socket."""
         if not current_user.is_authenticated:
             audit.record("socket_refused", detail=self.namespace)
+            # Flask-SocketIO's own exception: its message reaches the client's connect_error.
             raise ConnectionRefusedError("unauthorized")
+        touch_session()
         presence.connected(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=session.get("sk", ""))
+                           session_key=current_session_hash())
         self.joined(current_user.id)
 
     def joined(self, user_id: int) -> None:
@@ -109,7 +112,7 @@ def guarded(handler: F) -> F:
     def wrapped(self: AuthedNamespace, *args: Any) -> Any:
         try:
             if not current_user.is_authenticated:
-                # The session ended elsewhere (sign out of all devices, passkey removed).
+                # The session ended elsewhere (signed out there, or from another device).
                 disconnect()
                 return error("unauthorized", "Your session has ended. Please sign in again.")
             if not self.allow_event():

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
+from flask import request
 from flask_login import current_user
 from flask_socketio import emit
 
 from app.realtime.base import AuthedNamespace, enter_room, guarded
+from app.security import current_session_hash
 from app.services import presence
 from app.services.pairing import active_couple
 
@@ -46,7 +47,7 @@ class PresenceNamespace(AuthedNamespace):
         The answer tells the client when to beat next, so the interval is the server's.
         """
         presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=session.get("sk", ""))
+                           session_key=current_session_hash())
         couple = active_couple(current_user.id)
         if couple is not None:
             emit("presence", _presence(current_user.id, online=True), to=f"couple:{couple.id}",

@@ -1,4 +1,4 @@
-"""Sign-up, password sign-in and account-wide sign-out."""
+"""Sign-up and password sign-in."""
 
 from __future__ import annotations
 
@@ -147,10 +147,3 @@ def authenticate(*, email: object, password: object) -> User:
         raise wrong
     audit.record("sign_in", user_id=user.id, detail="password")
     return user
-
-
-def sign_out_everywhere(user: User) -> None:
-    """End every session of ``user`` (the session version moves on)."""
-    user.session_version += 1
-    audit.record("sign_out_all", user_id=user.id, commit=False)
-    db.session.commit()

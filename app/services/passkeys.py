@@ -26,11 +26,12 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from app.domain.accounts import devices
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Passkey, User, WebAuthnChallenge
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, sessions
 from app.services.accounts import AccountError, clean_name, email_taken, normalize_email
 
 CHALLENGE_TTL = timedelta(minutes=5)
@@ -166,12 +167,8 @@ def finish_registration(*, credential: object, name: object = None,
 
 def default_name() -> str:
     """A readable default name for a new passkey, from the browser's user agent."""
-    ua = request.user_agent.string.lower()
-    for needle, label in (("iphone", "iPhone"), ("ipad", "iPad"), ("android", "Android phone"),
-                          ("mac os", "Mac"), ("windows", "Windows PC"), ("linux", "Linux")):
-        if needle in ua:
-            return f"Passkey on {label}"
-    return "Passkey"
+    system = devices.system_of(request.user_agent.string)
+    return f"Passkey on {system}" if system else "Passkey"
 
 
 def clean_passkey_name(raw: object) -> str:
@@ -237,17 +234,17 @@ def rename(*, user: User, passkey_id: int, name: object) -> Passkey:
     return passkey
 
 
-def remove(*, user: User, passkey_id: int) -> None:
-    """Remove one of ``user``'s passkeys, never the last way in."""
+def remove(*, user: User, passkey_id: int, keep_session: str | None = None) -> None:
+    """Remove one of ``user``'s passkeys, never the last way in; other sessions end (all but
+    the one ``keep_session`` names), in case the passkey was lost or stolen."""
     passkey = _own(user, passkey_id)
     if user.sign_in_methods <= 1:
         raise PasskeyError("This is your only way to sign in, so it can't be removed. Add "
                            "another passkey or a password first.", code="last_method")
     db.session.delete(passkey)
-    # Removing a passkey ends other sessions, in case it was lost or stolen.
-    user.session_version += 1
     audit.record("passkey_removed", user_id=user.id, commit=False)
     db.session.commit()
+    sessions.end_all(user, keep_key=keep_session, reason="passkey_removed_sign_out")
 
 
 def _own(user: User, passkey_id: int) -> Passkey:

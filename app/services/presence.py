@@ -45,11 +45,12 @@ def heartbeat(*, sid: str, user_id: int, namespace: str = "/", session_key: str 
     db.session.commit()
 
 
-def sockets_of(user_id: int, *, session_key: str | None = None) -> list[tuple[str, str]]:
-    """The (sid, namespace) pairs of a user's live sockets, optionally of one session."""
-    query = sa.select(Presence.sid, Presence.namespace).where(Presence.user_id == user_id)
-    if session_key is not None:
-        query = query.where(Presence.session_key == session_key)
+def sockets_of_sessions(session_keys: list[str]) -> list[tuple[str, str]]:
+    """The (sid, namespace) pairs of the live sockets opened from these sessions."""
+    if not session_keys:
+        return []
+    query = sa.select(Presence.sid, Presence.namespace).where(
+        Presence.session_key.in_(session_keys))
     return [(sid, ns) for sid, ns in db.session.execute(query).all()]
 
 

@@ -27,7 +27,7 @@ PRIVATE = [
     ("POST", "/i/sometokensometokensometoken"), ("POST", "/pair/code"),
     ("GET", "/pair/unpair"), ("POST", "/pair/unpair"),
     ("GET", "/settings"), ("POST", "/settings/passkeys/1/rename"),
-    ("POST", "/settings/passkeys/1/delete"),
+    ("POST", "/settings/passkeys/1/delete"), ("POST", "/settings/sessions/1/end"),
     ("GET", "/exercises"), ("POST", "/exercises"), ("POST", "/api/exercises"),
     ("GET", "/exercises/1"), ("GET", "/history"), ("GET", "/history/1"),
 ]

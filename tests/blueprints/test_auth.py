@@ -110,20 +110,6 @@ def test_sign_in_is_rate_limited_with_a_clear_message(tmp_path: Any) -> None:
         db.engine.dispose()
 
 
-def test_idle_sessions_time_out(app: Any, make_browser: Any) -> None:
-    b = make_browser("ana@example.com", "Ana")
-    with b.http.session_transaction() as sess:
-        sess["seen"] = sess["seen"] - 15 * 24 * 3600
-    assert b.get("/settings").status_code == 302
-
-
-def test_absolute_session_timeout(app: Any, make_browser: Any) -> None:
-    b = make_browser("ana@example.com", "Ana")
-    with b.http.session_transaction() as sess:
-        sess["iat"] = sess["iat"] - 31 * 24 * 3600
-    assert b.get("/settings").status_code == 302
-
-
 def test_sign_up_shows_every_problem_at_once(app: Any) -> None:
     b = Browser(app)
     b.refresh_token("/signup")

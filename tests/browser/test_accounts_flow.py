@@ -8,7 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible, assert_accessible_both_schemes
-from tests.browser.helpers import add_virtual_authenticator, credentials, screenshot, unique_email
+from tests.browser.helpers import (
+    add_virtual_authenticator,
+    credentials,
+    screenshot,
+    sign_up_with_password,
+    unique_email,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -105,3 +111,31 @@ def test_public_pages_are_accessible_in_light_and_dark(phone) -> None:
     expect(page.get_by_role("alert")).to_have_text(
         "That email and password don't match an account.")
     assert_accessible_both_schemes(page, "login with an error")
+
+
+def test_signing_out_another_device_from_settings(phone, live_server) -> None:
+    email = unique_email("kit")
+    laptop = phone("light").new_page()
+    laptop.goto("/signup")
+    sign_up_with_password(laptop, "Kit", email)
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("Hi, Kit")
+
+    mobile = phone("dark").new_page()
+    mobile.goto("/login")
+    mobile.get_by_label("Email").fill(email)
+    mobile.get_by_label("Password").fill(PASSWORD)
+    mobile.get_by_role("button", name="Sign in", exact=True).click()
+    expect(mobile.get_by_role("heading", level=1)).to_have_text("Hi, Kit")
+
+    mobile.goto("/settings")
+    devices = mobile.locator("li.device")
+    expect(devices).to_have_count(2)
+    expect(devices.filter(has_text="this device")).to_have_count(1)
+    assert_accessible_both_schemes(mobile, "settings: signed-in devices")
+    other = devices.filter(has_not_text="this device")
+    other.get_by_role("button", name=re.compile(r"^Sign out")).click()
+    expect(mobile.get_by_role("status").filter(has_text="Signed out of")).to_be_visible()
+    expect(mobile.locator("li.device")).to_have_count(1)
+
+    laptop.goto("/settings")  # the laptop's session is over: back to signing in
+    expect(laptop).to_have_url(re.compile(r"/login\?next=/settings$"))

@@ -194,13 +194,13 @@ def test_sign_out_everywhere_drops_live_sockets(app: Any, sockets: Any) -> None:
 
 def test_a_socket_whose_session_ended_elsewhere_is_refused_per_event(app: Any,
                                                                       sockets: Any) -> None:
-    from app.models import User
+    from app.models import User, UserSession
 
     alex, _blair, a, _b, _c = sockets
     ex_id = propose(alex)
     # As if another process ended the session but the disconnect never reached this one.
     user = db.session.scalar(sa.select(User).where(User.email == "alex@example.com"))
-    user.session_version += 1
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
     db.session.commit()
     ack = a.act(ex_id, "say", {"text": "still here?"})
     assert ack["ok"] is False and ack["error"]["code"] == "unauthorized"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Presence
 from app.models.types import utcnow
-from app.realtime.sessions import disconnect_user
+from app.realtime.sessions import close_sessions
 from app.services import presence
 from tests.realtime.conftest import Socket
 
@@ -64,16 +64,15 @@ def test_a_heartbeat_keeps_the_session_key_so_signing_out_that_device_closes_it(
     _alex, blair, _c = couple
     b = Socket(app, blair, namespace="/")
     with app.app_context():
-        row = db.session.scalars(sa.select(Presence)).one()
-        blair_id, key = row.user_id, row.session_key
+        key = db.session.scalars(sa.select(Presence)).one().session_key
         assert key
         # A restart forgot the socket; its next heartbeat records it again, with its session.
         db.session.execute(sa.delete(Presence))
         db.session.commit()
     assert b.emit("heartbeat", {})["ok"] is True
     with app.app_context():
-        assert len(presence.sockets_of(blair_id, session_key=key)) == 1
-        assert disconnect_user(blair_id, session_key=key) == 1
+        assert presence.sockets_of_sessions([key]) != []
+        assert close_sessions([key]) == 1
     assert not b.connected()
 
 

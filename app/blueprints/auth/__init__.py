@@ -7,12 +7,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from app.extensions import limiter
-from app.realtime.sessions import disconnect_user
-from app.security import start_session
-from app.services import accounts, passkeys
+from app.security import end_session, start_session
+from app.services import accounts, passkeys, sessions
 from app.services.accounts import AccountError
 from app.services.passkeys import PasskeyError
 
@@ -98,11 +97,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    """Sign out on this device."""
-    user_id, session_key = current_user.id, session.get("sk", "")
-    logout_user()
-    session.clear()
-    disconnect_user(user_id, session_key=session_key)
+    """Sign out on this device: the session ends on the server and its sockets close."""
+    end_session()
     flash("You're signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -111,11 +107,8 @@ def logout() -> ResponseReturnValue:
 @login_required
 def logout_all() -> ResponseReturnValue:
     """Sign out of every device, this one included."""
-    user_id = current_user.id
-    accounts.sign_out_everywhere(current_user)
-    logout_user()
-    session.clear()
-    disconnect_user(user_id)
+    sessions.end_all(current_user._get_current_object())
+    end_session()
     flash("You're signed out on every device.", "info")
     return redirect(url_for("auth.login"))
 

@@ -1,14 +1,14 @@
-"""Settings: passkeys (list, add, rename, remove) and signing out."""
+"""Settings: passkeys (list, add, rename, remove), signed-in devices and signing out."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.domain.errors import DomainError
-from app.security import start_session
-from app.services import passkeys
+from app.security import current_session_id, end_session
+from app.services import passkeys, sessions
 
 bp = Blueprint("settings", __name__)
 
@@ -17,7 +17,15 @@ bp = Blueprint("settings", __name__)
 @login_required
 def index() -> ResponseReturnValue:
     """Your account, your passkeys, and signing out."""
-    return render_template("settings/index.html", passkeys=current_user.passkeys, errors={})
+    return _page()
+
+
+def _page(status: int = 200, **context: object) -> ResponseReturnValue:
+    """The settings page with everything it lists; ``context`` adds errors and typed values."""
+    context.setdefault("errors", {})
+    return render_template("settings/index.html", passkeys=current_user.passkeys,
+                           devices=sessions.of_user(current_user),
+                           this_session=current_session_id(), **context), status
 
 
 @bp.post("/settings/passkeys/<int:passkey_id>/rename")
@@ -29,8 +37,7 @@ def rename(passkey_id: int) -> ResponseReturnValue:
     except DomainError as exc:
         if exc.code == "not_found":
             raise
-        return render_template("settings/index.html", passkeys=current_user.passkeys,
-                               errors={passkey_id: exc.message}, form=request.form), 400
+        return _page(400, errors={passkey_id: exc.message}, form=request.form)
     flash("Passkey renamed.", "success")
     return redirect(url_for("settings.index"))
 
@@ -39,17 +46,28 @@ def rename(passkey_id: int) -> ResponseReturnValue:
 @login_required
 def remove(passkey_id: int) -> ResponseReturnValue:
     """Remove a passkey (never the last way in); other devices are signed out."""
-    from app.realtime.sessions import disconnect_user
-
     user = current_user._get_current_object()
     try:
-        passkeys.remove(user=user, passkey_id=passkey_id)
+        passkeys.remove(user=user, passkey_id=passkey_id, keep_session=session.get("sk"))
     except DomainError as exc:
         if exc.code == "not_found":
             raise
         flash(exc.message, "error")
         return redirect(url_for("settings.index"))
-    disconnect_user(user.id)
-    start_session(user)  # this device stays signed in on a fresh session
     flash("Passkey removed. Other devices were signed out.", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/settings/sessions/<int:session_id>/end")
+@login_required
+def end_device(session_id: int) -> ResponseReturnValue:
+    """Sign out one device: its session ends and its live sockets close at once."""
+    if session_id == current_session_id():
+        end_session()
+        flash("You're signed out.", "info")
+        return redirect(url_for("auth.login"))
+    device = sessions.end_one(current_user._get_current_object(), session_id)
+    if device is None:
+        abort(404)
+    flash(f"Signed out of {device}.", "success")
     return redirect(url_for("settings.index"))

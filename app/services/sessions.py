@@ -1,0 +1,126 @@
+"""Signed-in sessions: a row per device, made at sign-in, checked on every request and socket
+event, deleted at sign-out. Ending one closes exactly its live sockets, through a closer the
+real-time layer installs (services know no transport)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.domain.accounts import devices
+from app.extensions import db
+from app.models import User, UserSession
+from app.models.types import utcnow
+from app.services import audit
+
+# Last-seen is written at most this often per session, so requests are not all writes.
+TOUCH_EVERY = timedelta(seconds=60)
+_CLOSER = "attune.session_socket_closer"
+
+# Given the key hashes of ended sessions, close their live sockets (on whichever process).
+SocketCloser = Callable[[list[str]], None]
+
+
+def hash_key(key: str) -> str:
+    """What the database keeps of a session key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def set_socket_closer(app: Flask, closer: SocketCloser) -> None:
+    """Install how ended sessions' sockets are closed (the real-time layer does this)."""
+    app.extensions[_CLOSER] = closer
+
+
+def _close_sockets(key_hashes: list[str]) -> None:
+    closer: SocketCloser | None = current_app.extensions.get(_CLOSER)
+    if closer is not None and key_hashes:
+        closer(key_hashes)
+
+
+def start(user: User, *, user_agent: str) -> str:
+    """Record a new session for ``user`` and return its key (for the signed cookie only)."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, key_hash=hash_key(key),
+                               device=devices.describe(user_agent)[:80]))
+    db.session.commit()
+    return key
+
+
+def _expired(record: UserSession) -> bool:
+    now = utcnow()
+    idle: timedelta = current_app.config["SESSION_IDLE_TIMEOUT"]
+    absolute: timedelta = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    return now - record.last_seen_at > idle or now - record.created_at > absolute
+
+
+def lookup(user_id: int, key: object) -> tuple[User, UserSession] | None:
+    """The user and session a cookie names, if that session is still live (else None)."""
+    if not isinstance(key, str) or not key:
+        return None
+    row = db.session.execute(
+        sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.key_hash == hash_key(key), User.id == user_id)).first()
+    if row is None:
+        return None
+    user, record = row
+    if _expired(record):
+        _delete([record.key_hash])
+        audit.record("session_expired", user_id=user.id)
+        return None
+    return user, record
+
+
+def touch(record: UserSession) -> None:
+    """Note that the session was used now (at most once a minute)."""
+    now = utcnow()
+    if now - record.last_seen_at < TOUCH_EVERY:
+        return
+    db.session.execute(sa.update(UserSession).where(UserSession.id == record.id)
+                       .values(last_seen_at=now))
+    db.session.commit()
+
+
+def of_user(user: User) -> list[UserSession]:
+    """``user``'s live sessions, most recently used first."""
+    return list(db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
+
+
+def _delete(key_hashes: list[str]) -> None:
+    if key_hashes:
+        db.session.execute(sa.delete(UserSession).where(UserSession.key_hash.in_(key_hashes)))
+    db.session.commit()
+    _close_sockets(key_hashes)
+
+
+def end_key(key: object) -> None:
+    """End the session a cookie names (signing out on this device)."""
+    if isinstance(key, str) and key:
+        _delete([hash_key(key)])
+
+
+def end_one(user: User, session_id: object) -> str | None:
+    """End one of ``user``'s sessions by its id; returns its device, None if not theirs."""
+    record = db.session.get(UserSession, session_id) if isinstance(session_id, int) else None
+    if record is None or record.user_id != user.id:
+        return None
+    device = record.device
+    audit.record("session_ended", user_id=user.id, detail=device, commit=False)
+    _delete([record.key_hash])
+    return device
+
+
+def end_all(user: User, *, keep_key: str | None = None, reason: str = "sign_out_all") -> int:
+    """End every session of ``user`` except the one ``keep_key`` names; returns how many."""
+    keep = hash_key(keep_key) if keep_key else None
+    hashes = [h for h in db.session.scalars(
+        sa.select(UserSession.key_hash).where(UserSession.user_id == user.id)) if h != keep]
+    audit.record(reason, user_id=user.id, commit=False)
+    _delete(hashes)
+    return len(hashes)
