@@ -258,3 +258,59 @@ def test_the_connection_pill_stays_in_view_when_the_page_scrolls(phone, live_ser
         expect(pill).to_have_text("Connected")
         expect(pill).to_be_in_viewport(ratio=1)
         expect(page.locator("#ex-floor-title")).to_be_in_viewport(ratio=1)
+
+
+def _stored(page: Page) -> str:
+    """Everything this browser keeps for the site, as one string."""
+    return page.evaluate("""async () => JSON.stringify({
+        local: Object.entries(localStorage), session: Object.entries(sessionStorage),
+        caches: 'caches' in self ? await caches.keys() : [] })""")
+
+
+def _leave_text_behind(live_server, shared: Page, partner: Page, names: tuple[str, str],
+                       secret: str) -> None:
+    """Start an exercise on the shared phone and leave a sent message and a draft there."""
+    _start_exercise(live_server, shared, partner, names)
+    _say(shared, f"{secret} said out loud")
+    expect(_log(partner).get_by_text(f"{secret} said out loud")).to_be_visible()
+    shared.get_by_role("textbox", name="Share a small piece…").fill(f"{secret} still a draft")
+    shared.wait_for_function("(s) => JSON.stringify(localStorage).includes(s + ' still a draft')",
+                             arg=secret)
+    assert f"{secret} said out loud" in _stored(shared)
+
+
+@pytest.mark.parametrize("how", ["Sign out", "Sign out of all devices"])
+def test_after_signing_out_the_next_person_on_the_phone_finds_nothing(
+        phone, live_server, how: str) -> None:
+    shared_phone = phone("light")
+    page = shared_phone.new_page()
+    partner = phone("dark").new_page()
+    secret = f"RAE-{how.split()[-1].upper()}-PRIVATE"
+    _leave_text_behind(live_server, page, partner, ("Rae", "Sol"), secret)
+
+    page.goto("/settings")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/logout" in r.url) as out:
+        page.get_by_role("button", name=how, exact=True).click()
+    assert out.value.all_headers().get("clear-site-data") == '"cache", "storage"'
+    expect(page).to_have_url(re.compile(r"/login"))
+
+    page.goto("/signup")
+    sign_up_with_password(page, "Tess", unique_email("tess"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Tess")
+    assert secret not in _stored(page)
+    assert secret not in page.content()
+
+
+def test_another_users_text_is_gone_as_soon_as_someone_else_signs_in(phone, live_server
+                                                                    ) -> None:
+    shared_phone = phone("light")
+    page = shared_phone.new_page()
+    partner = phone("light").new_page()
+    secret = "UMA-NEVER-SIGNED-OUT"
+    _leave_text_behind(live_server, page, partner, ("Uma", "Vic"), secret)
+    shared_phone.clear_cookies()  # her session simply ended (expired, or the cookie was lost)
+
+    page.goto("/signup")
+    sign_up_with_password(page, "Wren", unique_email("wren"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Wren")
+    assert secret not in _stored(page)

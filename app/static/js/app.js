@@ -183,12 +183,35 @@ function setupPresence() {
   });
 }
 
+/**
+ * A shared phone keeps nothing of anyone else: Attune's stored text (drafts, outboxes,
+ * transcripts) is keyed per user; another user's keys go as soon as someone signs in, and
+ * everything goes when signing out (the server also sends Clear-Site-Data then).
+ */
+function setupPrivacy() {
+  const me = document.body.dataset.user;
+  const keys = () => {
+    try { return Object.keys(localStorage).filter((k) => k.startsWith("attune:")); } catch { return []; }
+  };
+  const forget = (key) => { try { localStorage.removeItem(key); } catch { /* blocked */ } };
+  if (me) {
+    for (const key of keys()) {
+      const owner = /:u(\d+):/.exec(key)?.[1];
+      if (owner !== me) forget(key);
+    }
+  }
+  document.querySelectorAll("form[data-signs-out]").forEach((form) => {
+    form.addEventListener("submit", () => keys().forEach(forget));
+  });
+}
+
 function setupServiceWorker() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   }
 }
 
+setupPrivacy();
 setupPasskeys();
 setupCopy();
 setupPresence();

@@ -104,6 +104,7 @@ $("schedule-form").addEventListener("submit", (ev) => {
 
 textEl.value = store.get("draft", "");
 textEl.addEventListener("input", () => saveDraft(textEl.value));
+textEl.addEventListener("focus", () => screen.showPinned());
 
 function say(sendAnyway) {
   const text = textEl.value.trim();

@@ -276,7 +276,24 @@ export class Screen {
     show("ex-pinned", !!latest);
     const text = latest ? String(latest.payload.text ?? "") : "";
     const p = $("ex-pinned-text");
-    if (p.textContent !== text) p.textContent = text;
+    if (p.textContent !== text) {
+      p.textContent = text;
+      if (latest && document.activeElement === this.textEl) this.showPinned();
+    }
+  }
+
+  /** Bring the speaker's words into view above the textarea (the keyboard may be up). */
+  showPinned() {
+    const pinned = $("ex-pinned");
+    if (pinned.hidden) return;
+    requestAnimationFrame(() => {
+      const before = this.textEl.getBoundingClientRect();
+      pinned.scrollIntoView({ block: "start" });
+      // Never at the cost of the textarea itself: if it no longer fits, put it back.
+      if (this.textEl.getBoundingClientRect().bottom > window.innerHeight && before.bottom <= window.innerHeight) {
+        this.textEl.scrollIntoView({ block: "end" });
+      }
+    });
   }
 
   renderRating() {
