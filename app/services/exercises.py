@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from dataclasses import dataclass
@@ -206,7 +207,8 @@ def serialize(event: dict[str, Any], *, viewer: int) -> dict[str, Any]:
     payload = dict(event["payload"])
     if event["type"] == "listener_message" and event["actor"] != viewer:
         # The speaker hears the words, not the guard's verdict on them.
-        payload = {"text": payload.get("text", ""), "delivered": True}
+        payload = {"text": payload.get("text", ""), "delivered": True,
+                   **({"miss": True} if payload.get("miss") else {})}
     return {"seq": event["seq"], "type": event["type"], "actor": event["actor"],
             "payload": payload, "at": event["at"]}
 
@@ -243,6 +245,8 @@ def view_for(state: ex.ExerciseState, viewer: int) -> dict[str, Any]:
     view["pause_prompt"] = kind.pause_prompt
     view["check_text"] = kind.check_text
     view["confirm_choices"] = [{"kind": c.kind, "label": c.label} for c in kind.confirm_choices]
+    view["perspective_texts"] = (None if kind.perspective is None
+                                 else dataclasses.asdict(kind.perspective))
     return view
 
 

@@ -14,9 +14,13 @@ from app.domain.exercises.actions import (
     EndEarly,
     EndTurn,
     FirstSpeakerChoice,
+    Guess,
     ListenerMessage,
+    MarkAccuracy,
+    NameMoment,
     Rate,
     Ready,
+    Reveal,
     Say,
     Schedule,
     Share,
@@ -30,6 +34,7 @@ from app.domain.exercises.catalog import (
     ConfirmChoice,
     ConfirmKind,
     ExerciseKind,
+    PerspectiveTexts,
     get_kind,
 )
 from app.domain.exercises.parse import (
@@ -40,12 +45,15 @@ from app.domain.exercises.parse import (
     parse_time,
 )
 from app.domain.exercises.state import (
+    AccuracyMark,
     CorruptStateError,
     Event,
     EventType,
     ExerciseState,
+    PerspectiveStep,
     Phase,
     Rating,
+    SealedGuess,
     event_to_dict,
     listener_of,
     role_of,
@@ -56,6 +64,7 @@ from app.domain.exercises.state import (
 from app.domain.exercises.turns import (
     apply,
     available_actions,
+    is_perspective,
     new_exercise,
     resolve_first_speaker,
     resolve_say,
@@ -64,13 +73,15 @@ from app.domain.exercises.views import public_view
 
 __all__ = [
     "ACTION_TYPES", "CATALOG", "CHECK_TEXT",
-    "Accept", "Action", "CallBreak", "Cancel", "Check", "ClientAction", "Confirm",
-    "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly", "EndTurn",
-    "Event", "EventType",
-    "ExerciseKind", "ExerciseState", "FirstSpeakerChoice", "ListenerMessage", "Phase",
-    "Proposal", "Rate", "Rating", "Ready", "Say", "Schedule", "Share", "Start", "Strictness",
-    "VerdictAction",
-    "apply", "available_actions", "event_to_dict", "get_kind", "listener_of", "new_exercise",
+    "Accept", "AccuracyMark", "Action", "CallBreak", "Cancel", "Check", "ClientAction",
+    "Confirm", "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly",
+    "EndTurn", "Event", "EventType",
+    "ExerciseKind", "ExerciseState", "FirstSpeakerChoice", "Guess", "ListenerMessage",
+    "MarkAccuracy", "NameMoment", "PerspectiveStep", "PerspectiveTexts", "Phase",
+    "Proposal", "Rate", "Rating", "Ready", "Reveal", "Say", "Schedule", "SealedGuess", "Share",
+    "Start", "Strictness", "VerdictAction",
+    "apply", "available_actions", "event_to_dict", "get_kind", "is_perspective", "listener_of",
+    "new_exercise",
     "parse_action", "parse_proposal", "parse_time", "public_view", "resolve_first_speaker",
     "resolve_say", "role_of", "state_from_dict", "state_to_dict", "visible",
 ]

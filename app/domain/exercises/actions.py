@@ -15,6 +15,8 @@ Strictness = Literal["gentle", "strict"]
 FirstSpeakerChoice = Literal["me", "partner", "random"]
 
 TOPIC_MAX = 200
+MOMENT_MAX = 200
+GUESS_MAX = 500
 TEXT_MAX = 2000
 NOTE_MAX = 1000
 LABEL_MAX = 40
@@ -140,6 +142,39 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
+class NameMoment:
+    """Step into my shoes: the speaker names the moment in a few words, nothing more yet."""
+
+    text: str
+    name: ClassVar[str] = "name_moment"
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """Step into my shoes: the listener's sealed guess of what the speaker felt and needed."""
+
+    felt: str
+    needed: str
+    name: ClassVar[str] = "guess"
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """Step into my shoes: the speaker has told the moment and opens the sealed guess."""
+
+    name: ClassVar[str] = "reveal"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAccuracy:
+    """Step into my shoes: the speaker marks how close the guess came (0-10), and what it missed."""
+
+    score: int
+    missed: str = ""
+    name: ClassVar[str] = "mark_accuracy"
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """Free text from a client before the service knows whether it is a share or needs the guard."""
 
@@ -150,12 +185,12 @@ class Say:
 
 Action = (
     Accept | Schedule | Decline | Cancel | Start | Share | ListenerMessage | Check | Confirm
-    | EndTurn | CallBreak | Ready | EndEarly | Rate
+    | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
 )
 # What a client may send: everything but ListenerMessage, whose verdict only the service knows.
 ClientAction = (
     Accept | Schedule | Decline | Cancel | Start | Share | Say | Check | Confirm
-    | EndTurn | CallBreak | Ready | EndEarly | Rate
+    | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
 )
 
 

@@ -11,6 +11,9 @@ from app.domain.errors import DomainError
 from app.domain.guard.suggest import CURIOUS_QUESTIONS
 
 ConfirmKind = Literal["landed", "not_quite", "more"]
+# "conversation": share, reflect, confirm, end the turn. "perspective": the listener seals a
+# guess about a named moment before hearing it, and learns how close it came (Step into my shoes).
+Flow = Literal["conversation", "perspective"]
 
 CHECK_TEXT = "Did I get that right? Is there more?"
 
@@ -30,6 +33,30 @@ class ConfirmChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class PerspectiveTexts:
+    """The words of each step of a perspective turn, as the screens show them."""
+
+    name_label: str
+    name_hint: str
+    name_wait: str
+    guess_intro: str
+    felt_label: str
+    needed_label: str
+    guess_wait: str
+    sealed_note: str
+    reveal_label: str
+    reveal_title: str
+    accuracy_label: str
+    accuracy_low: str
+    accuracy_high: str
+    missed_label: str
+    mark_wait: str
+    miss_prompt: str
+    miss_starters: tuple[str, ...]
+    miss_wait: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExerciseKind:
     """One exercise of the catalog: its words, its timing and its question bank."""
 
@@ -46,6 +73,8 @@ class ExerciseKind:
     # Shown to the listener while the quiet pause counts down; empty when there is no pause.
     pause_prompt: str = ""
     check_text: str = CHECK_TEXT
+    flow: Flow = "conversation"
+    perspective: PerspectiveTexts | None = None
 
 
 CONFIRM_CHOICES: tuple[ConfirmChoice, ...] = (
@@ -169,6 +198,64 @@ _KINDS: tuple[ExerciseKind, ...] = (
         listener_pause_seconds=0,
         suggested_turn_minutes=5,
         confirm_choices=CONFIRM_CHOICES,
+    ),
+    ExerciseKind(
+        slug="step_into_my_shoes",
+        title="Step into my shoes",
+        summary="Name a moment; your partner guesses how it felt before you tell it.",
+        speaker_instructions=(
+            "Name a moment in a few words, nothing more yet.",
+            "Once your partner has sealed a guess, tell it as it was.",
+            "Then see their guess and say how close it came. Be kind and honest.",
+            "When you feel understood, end your turn.",
+        ),
+        listener_instructions=(
+            "Before you hear it, imagine the moment from inside your partner's shoes.",
+            "Write what you think they felt and what they needed. It stays sealed.",
+            "Then listen: reflect and ask, no advice. Afterwards, say what you missed.",
+        ),
+        question_bank=(
+            "What was the hardest part of that moment?",
+            "What did you need most right then?",
+            "What was going on inside you that nobody could see?",
+            "Can you tell me more about that?",
+        ),
+        reflection_starters=(
+            "So in that moment you felt…",
+            "It sounds like what you needed was…",
+            *_REFLECTION_STARTERS[:2],
+        ),
+        listener_pause_seconds=0,
+        suggested_turn_minutes=10,
+        confirm_choices=CONFIRM_CHOICES,
+        flow="perspective",
+        perspective=PerspectiveTexts(
+            name_label="Name a moment",
+            name_hint="Just a few words, like “Tuesday's dinner with my parents”. "
+                      "You'll tell it after your partner's guess.",
+            name_wait="{partner} is choosing a moment to name.",
+            guess_intro="Step into {partner}'s shoes: before you hear anything more, "
+                        "what do you imagine it was like?",
+            felt_label="What I think you felt",
+            needed_label="What I think you needed",
+            guess_wait="{partner} is imagining the moment from your side. "
+                       "Their guess stays sealed until you've told it.",
+            sealed_note="Sealed: {partner} sees it only after telling the moment.",
+            reveal_label="I've told it: show me the guess",
+            reveal_title="{guesser}'s guess",
+            accuracy_label="How close did the guess come?",
+            accuracy_low="0 far off",
+            accuracy_high="10 spot on",
+            missed_label="What did it miss? (optional)",
+            mark_wait="{partner} is reading your guess and marking how close it came.",
+            miss_prompt="Say back what you missed, in your own words.",
+            miss_starters=(
+                "So I thought you felt…, and it was more that…",
+                "I imagined you needed…, and what you needed was…",
+                "What I missed was…",
+            ),
+            miss_wait="{partner} is saying back what they missed.",
+        ),
     ),
 )
 

@@ -12,6 +12,8 @@ from app.domain.exercises.actions import (
     BREAK_MINUTES_MAX,
     BREAK_MINUTES_MIN,
     CONFIRM_KINDS,
+    GUESS_MAX,
+    MOMENT_MAX,
     NOTE_MAX,
     RATING_MAX,
     RATING_MIN,
@@ -28,8 +30,12 @@ from app.domain.exercises.actions import (
     EndEarly,
     EndTurn,
     FirstSpeakerChoice,
+    Guess,
+    MarkAccuracy,
+    NameMoment,
     Rate,
     Ready,
+    Reveal,
     Say,
     Schedule,
     Share,
@@ -152,6 +158,27 @@ def _rate(payload: object) -> ClientAction:
     )
 
 
+def _name_moment(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"text"}))
+    return NameMoment(text=f.text("text", label="The moment", max_len=MOMENT_MAX))
+
+
+def _guess(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"felt", "needed"}))
+    return Guess(
+        felt=f.text("felt", label="What they felt", max_len=GUESS_MAX),
+        needed=f.text("needed", label="What they needed", max_len=GUESS_MAX),
+    )
+
+
+def _mark_accuracy(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"score", "missed"}))
+    return MarkAccuracy(
+        score=f.integer("score", label="How close it came", low=RATING_MIN, high=RATING_MAX),
+        missed=f.text("missed", label="What it missed", max_len=NOTE_MAX, allow_empty=True),
+    )
+
+
 _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "accept": _no_fields(Accept),
     "schedule": _schedule,
@@ -167,6 +194,10 @@ _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "ready": _no_fields(Ready),
     "end_early": _no_fields(EndEarly),
     "rate": _rate,
+    "name_moment": _name_moment,
+    "guess": _guess,
+    "reveal": _no_fields(Reveal),
+    "mark_accuracy": _mark_accuracy,
 }
 
 ACTION_TYPES: frozenset[str] = frozenset(_PARSERS)

@@ -16,10 +16,17 @@ Phase = Literal[
 PHASES: frozenset[str] = frozenset(get_args(Phase))
 TERMINAL_PHASES: frozenset[str] = frozenset({"complete", "ended_early", "declined", "cancelled"})
 
+# The steps of one perspective turn (Step into my shoes), in order: the speaker names the moment,
+# the listener seals a guess, the speaker tells it, opens the guess and marks it, the listener
+# says back what they missed, and the two talk on until the speaker ends the turn.
+PerspectiveStep = Literal["name", "guess", "tell", "mark", "reflect_miss", "wrap"]
+PERSPECTIVE_STEPS: frozenset[str] = frozenset(get_args(PerspectiveStep))
+
 EventType = Literal[
     "proposed", "accepted", "scheduled", "declined", "cancelled", "started", "shared",
     "listener_message", "check", "confirmed", "turn_ended", "roles_swapped", "break_called",
     "ready", "resumed", "ended_early", "rated", "ratings_revealed", "completed",
+    "moment_named", "guess_sealed", "guess_revealed", "accuracy_marked",
 ]
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 
@@ -34,6 +41,29 @@ class Rating:
     seen: int
     understood: int
     note: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SealedGuess:
+    """The listener's guess for the current perspective turn; only its author sees it unrevealed."""
+
+    by: int
+    felt: str
+    needed: str
+    seq: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyMark:
+    """How close one turn's guess came, marked once by that turn's speaker."""
+
+    turn: int
+    speaker: int
+    guesser: int
+    score: int
+    missed: str
     at: datetime
 
 
@@ -69,6 +99,11 @@ class ExerciseState:
     ended_by: int | None = None
     # The phase an early end interrupted.
     ended_in: Phase | None = None
+    # Perspective turns only (None otherwise): the step, the named moment, the sealed guess.
+    step: PerspectiveStep | None = None
+    moment: str = ""
+    guess: SealedGuess | None = None
+    marks: tuple[AccuracyMark, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +218,26 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
         "ended_at": _iso_or_none(state.ended_at),
         "ended_by": state.ended_by,
         "ended_in": state.ended_in,
+        "step": state.step,
+        "moment": state.moment,
+        "guess": None if state.guess is None else {
+            "by": state.guess.by,
+            "felt": state.guess.felt,
+            "needed": state.guess.needed,
+            "seq": state.guess.seq,
+            "at": iso(state.guess.at),
+        },
+        "marks": [
+            {
+                "turn": m.turn,
+                "speaker": m.speaker,
+                "guesser": m.guesser,
+                "score": m.score,
+                "missed": m.missed,
+                "at": iso(m.at),
+            }
+            for m in state.marks
+        ],
     }
 
 
@@ -266,6 +321,20 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
             user=rr.integer("user"), seen=rr.integer("seen"), understood=rr.integer("understood"),
             note=rr.text("note"), at=rr.dt("at"),
         ))
+    # The perspective fields came later: a stored state without them has none of it.
+    step = None if data.get("step") is None else r.choice("step", PERSPECTIVE_STEPS)
+    guess = None
+    if data.get("guess") is not None:
+        gr = _Reader(cast(Mapping[str, Any], data["guess"]), "guess")
+        guess = SealedGuess(by=gr.integer("by"), felt=gr.text("felt"), needed=gr.text("needed"),
+                            seq=gr.integer("seq"), at=gr.dt("at"))
+    marks = []
+    for item in r.items("marks") if "marks" in data else []:
+        mr = _Reader(cast(Mapping[str, Any], item), "accuracy mark")
+        marks.append(AccuracyMark(
+            turn=mr.integer("turn"), speaker=mr.integer("speaker"), guesser=mr.integer("guesser"),
+            score=mr.integer("score"), missed=mr.text("missed"), at=mr.dt("at"),
+        ))
     return ExerciseState(
         kind=r.text("kind"),
         partners=(partners[0], partners[1]),
@@ -292,4 +361,8 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         ended_at=r.opt_dt("ended_at"),
         ended_by=r.opt_integer("ended_by"),
         ended_in=cast(Phase | None, ended_in),
+        step=cast(PerspectiveStep | None, step),
+        moment=r.text("moment") if "moment" in data else "",
+        guess=guess,
+        marks=tuple(marks),
     )

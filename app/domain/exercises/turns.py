@@ -13,7 +13,9 @@ from app.domain.exercises.actions import (
     BREAK_MINUTES_MAX,
     BREAK_MINUTES_MIN,
     CONFIRM_KINDS,
+    GUESS_MAX,
     LABEL_MAX,
+    MOMENT_MAX,
     NOTE_MAX,
     RATING_MAX,
     RATING_MIN,
@@ -33,9 +35,13 @@ from app.domain.exercises.actions import (
     EndEarly,
     EndTurn,
     FirstSpeakerChoice,
+    Guess,
     ListenerMessage,
+    MarkAccuracy,
+    NameMoment,
     Rate,
     Ready,
+    Reveal,
     Say,
     Schedule,
     Share,
@@ -50,11 +56,14 @@ from app.domain.exercises.actions import (
 from app.domain.exercises.catalog import CHECK_TEXT, CONFIRM_LABELS, get_kind
 from app.domain.exercises.state import (
     TERMINAL_PHASES,
+    AccuracyMark,
     Event,
     EventType,
     ExerciseState,
+    PerspectiveStep,
     Phase,
     Rating,
+    SealedGuess,
     iso,
     listener_of,
     other_partner,
@@ -64,6 +73,13 @@ from app.domain.exercises.state import (
 # Guard labels the speaker can answer with "That's it" / "Not quite…" / "There's more";
 # a question is answered by sharing, not by confirming.
 CONFIRMABLE_LABELS: frozenset[str] = frozenset({"reflection", "check"})
+
+# Perspective turns: at which steps the conversation moves are open.
+SHARE_STEPS: frozenset[str] = frozenset({"tell", "wrap"})
+LISTENER_MESSAGE_STEPS: frozenset[str] = frozenset({"tell", "reflect_miss", "wrap"})
+CHECK_STEPS: frozenset[str] = frozenset({"tell", "wrap"})
+# Once the guess is open it stays open for the rest of the turn.
+REVEALED_STEPS: frozenset[str] = frozenset({"mark", "reflect_miss", "wrap"})
 
 
 def _utc(now: datetime) -> datetime:
@@ -166,6 +182,7 @@ def resolve_say(
     """Make a client's ``Say`` a Share, or for the listener a guard-judged ListenerMessage."""
     # The guard is slow and only the listener's words need it, so it is called only for them.
     if actor == listener_of(state) and state.phase == "active":
+        _need_step(state, actor, LISTENER_MESSAGE_STEPS)
         text = clean_text(say.text, field="Message", max_len=TEXT_MAX)
         label, verdict = classify(text)
         return ListenerMessage(
@@ -224,6 +241,14 @@ def _dispatch(state: ExerciseState, actor: int, action: Action, now: datetime, l
             return _end_early(state, actor, action, now, log)
         case Rate():
             return _rate(state, actor, action, now, log)
+        case NameMoment():
+            return _name_moment(state, actor, action, now, log)
+        case Guess():
+            return _guess(state, actor, action, now, log)
+        case Reveal():
+            return _reveal(state, actor, action, now, log)
+        case MarkAccuracy():
+            return _mark_accuracy(state, actor, action, now, log)
         case _:
             # Say and anything else must be resolved by the service first.
             raise invalid("Unknown action.")
@@ -261,10 +286,50 @@ def _need_listener(state: ExerciseState, actor: int) -> None:
         )
 
 
+def is_perspective(state: ExerciseState) -> bool:
+    """Whether turns of this exercise follow the Step into my shoes steps."""
+    return get_kind(state.kind).flow == "perspective"
+
+
+def _first_step(state: ExerciseState) -> PerspectiveStep | None:
+    return "name" if is_perspective(state) else None
+
+
+# What each role waits for at each perspective step, said when a move comes at the wrong time.
+_STEP_MESSAGES: Mapping[tuple[str, bool], str] = MappingProxyType({
+    ("name", True): "First name the moment in a few words.",
+    ("name", False): "Your partner names the moment first; then you guess how it felt.",
+    ("guess", True): "Your partner is writing their guess first; then you tell it.",
+    ("guess", False): "Write your guess first: what you think your partner felt and needed.",
+    ("tell", True): "Tell the moment as it was; then open the guess.",
+    ("tell", False): "Your partner is telling the moment: listen, reflect, ask.",
+    ("mark", True): "Mark how close the guess came first.",
+    ("mark", False): "Your partner is marking how close your guess came.",
+    ("reflect_miss", True): "Your partner is saying back what their guess missed.",
+    ("reflect_miss", False): "Say back in your own words what your guess missed.",
+    ("wrap", True): "The guess is marked; end your turn when you feel understood.",
+    ("wrap", False): "The guess is marked; listen on until your partner ends the turn.",
+})
+
+
+def _need_step(state: ExerciseState, actor: int, steps: frozenset[str]) -> None:
+    # Only perspective turns have steps; in the other exercises every move is open.
+    if state.step is None or state.step in steps:
+        return
+    raise DomainError(_STEP_MESSAGES[(state.step, actor == state.speaker)], code="wrong_step")
+
+
+def _need_perspective(state: ExerciseState) -> None:
+    _need_phase(state, "active")
+    if not is_perspective(state):
+        raise DomainError("That step belongs to Step into my shoes.", code="wrong_step")
+
+
 def _start(state: ExerciseState, now: datetime, log: _Log) -> ExerciseState:
     speaker = state.first_speaker
     log.add("started", {"speaker": speaker, "listener": other_partner(state, speaker), "turn": 1})
-    return replace(state, phase="active", started_at=now, speaker=speaker, turn=1)
+    return replace(state, phase="active", started_at=now, speaker=speaker, turn=1,
+                   step=_first_step(state))
 
 
 def _close(
@@ -290,6 +355,8 @@ def _close(
         ended_at=now,
         ended_by=ended_by,
         ended_in=ended_in,
+        step=None,
+        guess=None,
     )
 
 
@@ -350,6 +417,7 @@ def _start_action(state: ExerciseState, actor: int, action: Start, now: datetime
 def _share(state: ExerciseState, actor: int, action: Share, now: datetime, log: _Log
            ) -> ExerciseState:
     _need_speaker(state, actor, "share")
+    _need_step(state, actor, SHARE_STEPS)
     text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
     log.add("shared", {"text": text, "turn": state.turn})
     return replace(state, last_share_at=now)
@@ -380,6 +448,7 @@ def _delivered(state: ExerciseState, action: ListenerMessage) -> bool:
 def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage, now: datetime,
                       log: _Log) -> ExerciseState:
     _need_listener(state, actor)
+    _need_step(state, actor, LISTENER_MESSAGE_STEPS)
     text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
     label = clean_text(action.verdict_label, field="Verdict label", max_len=LABEL_MAX)
     if action.verdict_action not in VERDICT_ACTIONS:
@@ -388,19 +457,21 @@ def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage,
         raise invalid("send_anyway must be true or false.")
     _check_pause(state, now)
     delivered = _delivered(state, action)
-    seq = log.add(
-        "listener_message",
-        {
-            "text": text,
-            "label": label,
-            "action": action.verdict_action,
-            "send_anyway": action.send_anyway,
-            "delivered": delivered,
-            "turn": state.turn,
-        },
-        # Held messages stay in the history with their verdict, for the listener's eyes only.
-        to=None if delivered else actor,
-    )
+    payload: dict[str, object] = {
+        "text": text,
+        "label": label,
+        "action": action.verdict_action,
+        "send_anyway": action.send_anyway,
+        "delivered": delivered,
+        "turn": state.turn,
+    }
+    missing = state.step == "reflect_miss"
+    if missing:
+        payload["miss"] = True  # saying back what the guess missed
+    # Held messages stay in the history with their verdict, for the listener's eyes only.
+    seq = log.add("listener_message", payload, to=None if delivered else actor)
+    if delivered and missing:
+        state = replace(state, step="wrap")
     if delivered and label in CONFIRMABLE_LABELS:
         return replace(state, pending_confirmation=seq)
     return state
@@ -409,6 +480,7 @@ def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage,
 def _check(state: ExerciseState, actor: int, action: Check, now: datetime, log: _Log
            ) -> ExerciseState:
     _need_listener(state, actor)
+    _need_step(state, actor, CHECK_STEPS)
     _check_pause(state, now)
     seq = log.add("check", {"text": CHECK_TEXT, "turn": state.turn})
     return replace(state, pending_confirmation=seq)
@@ -435,14 +507,16 @@ def _confirm(state: ExerciseState, actor: int, action: Confirm, now: datetime, l
 def _end_turn(state: ExerciseState, actor: int, action: EndTurn, now: datetime, log: _Log
               ) -> ExerciseState:
     _need_speaker(state, actor, "end the turn")
+    _need_step(state, actor, frozenset({"wrap"}))
     last = state.turn >= 2
     log.add("turn_ended", {"turn": state.turn, "next": "rating" if last else "swap"})
-    turn_reset = replace(state, pending_confirmation=None, last_share_at=None)
+    turn_reset = replace(state, pending_confirmation=None, last_share_at=None, moment="",
+                         guess=None)
     if last:
-        return replace(turn_reset, phase="rating", speaker=None)
+        return replace(turn_reset, phase="rating", speaker=None, step=None)
     speaker = other_partner(state, actor)
     log.add("roles_swapped", {"speaker": speaker, "listener": actor, "turn": 2})
-    return replace(turn_reset, speaker=speaker, turn=2)
+    return replace(turn_reset, speaker=speaker, turn=2, step=_first_step(state))
 
 
 def _call_break(state: ExerciseState, actor: int, action: CallBreak, now: datetime, log: _Log
@@ -529,6 +603,103 @@ def _rate(state: ExerciseState, actor: int, action: Rate, now: datetime, log: _L
     return _close(replace(state, ratings=ratings), now, phase="complete")
 
 
+# --- Step into my shoes -------------------------------------------------------------------------
+
+
+def _name_moment(state: ExerciseState, actor: int, action: NameMoment, now: datetime,
+                 log: _Log) -> ExerciseState:
+    _need_perspective(state)
+    if actor != state.speaker:
+        raise DomainError("Your partner names the moment; you'll guess how it felt.",
+                          code="wrong_role")
+    _need_step(state, actor, frozenset({"name"}))
+    text = clean_text(action.text, field="The moment", max_len=MOMENT_MAX)
+    log.add("moment_named", {"text": text, "turn": state.turn})
+    return replace(state, moment=text, step="guess")
+
+
+def _guess(state: ExerciseState, actor: int, action: Guess, now: datetime, log: _Log
+           ) -> ExerciseState:
+    _need_perspective(state)
+    if actor == state.speaker:
+        raise DomainError("This is your moment: your partner does the guessing.",
+                          code="wrong_role")
+    if state.guess is not None:
+        raise DomainError("Your guess is already sealed.", code="already_guessed")
+    _need_step(state, actor, frozenset({"guess"}))
+    felt = clean_text(action.felt, field="What they felt", max_len=GUESS_MAX)
+    needed = clean_text(action.needed, field="What they needed", max_len=GUESS_MAX)
+    # Sealed: only the guesser sees it until the speaker has told the moment and opens it.
+    seq = log.add("guess_sealed", {"felt": felt, "needed": needed, "turn": state.turn}, to=actor)
+    guess = SealedGuess(by=actor, felt=felt, needed=needed, seq=seq, at=now)
+    return replace(state, guess=guess, step="tell")
+
+
+def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log: _Log
+            ) -> ExerciseState:
+    _need_perspective(state)
+    if actor != state.speaker:
+        raise DomainError("Your partner opens the guess once they've told the moment.",
+                          code="wrong_role")
+    if state.step in REVEALED_STEPS:
+        raise DomainError("The guess is already open.", code="already_revealed")
+    _need_step(state, actor, frozenset({"tell"}))
+    if state.last_share_at is None or state.guess is None:
+        raise DomainError("Tell the moment first: share at least one piece of it.",
+                          code="wrong_step")
+    guess = state.guess
+    log.add("guess_revealed", {
+        "felt": guess.felt, "needed": guess.needed, "by": guess.by, "of": guess.seq,
+        "turn": state.turn,
+    })
+    # What was waiting for a "did that land?" belongs to the telling, which is over.
+    return replace(state, step="mark", pending_confirmation=None)
+
+
+def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: datetime,
+                   log: _Log) -> ExerciseState:
+    _need_perspective(state)
+    if actor != state.speaker:
+        raise DomainError("Only your partner, whose moment it was, marks how close it came.",
+                          code="wrong_role")
+    if any(m.turn == state.turn for m in state.marks):
+        raise DomainError("You have already marked this guess.", code="already_marked")
+    _need_step(state, actor, frozenset({"mark"}))
+    score = check_int(action.score, field="How close it came", low=RATING_MIN, high=RATING_MAX)
+    missed = clean_text(action.missed, field="What it missed", max_len=NOTE_MAX,
+                        allow_empty=True)
+    guesser = other_partner(state, actor)
+    # Public and typed, so the accuracy trend can be read straight from the events.
+    log.add("accuracy_marked", {
+        "score": score, "missed": missed, "speaker": actor, "guesser": guesser,
+        "turn": state.turn,
+    })
+    mark = AccuracyMark(turn=state.turn, speaker=actor, guesser=guesser, score=score,
+                        missed=missed, at=now)
+    return replace(state, step="reflect_miss", marks=(*state.marks, mark))
+
+
+def _perspective_actions(state: ExerciseState, actor: int) -> set[str]:
+    step = state.step
+    if actor == state.speaker:
+        names = {"name_moment"} if step == "name" else set()
+        if step in SHARE_STEPS:
+            names |= {"share", "say"}
+        if step == "tell" and state.last_share_at is not None:
+            names.add("reveal")
+        if step == "mark":
+            names.add("mark_accuracy")
+        if step == "wrap":
+            names.add("end_turn")
+        return names
+    names = {"guess"} if step == "guess" else set()
+    if step in LISTENER_MESSAGE_STEPS:
+        names |= {"listener_message", "say"}
+    if step in CHECK_STEPS:
+        names.add("check")
+    return names
+
+
 def available_actions(state: ExerciseState, *, actor: int) -> frozenset[str]:
     """Names of the actions ``actor`` may try now (values and the slow-down pause still apply)."""
     if actor not in state.partners or state.phase in TERMINAL_PHASES:
@@ -538,6 +709,10 @@ def available_actions(state: ExerciseState, *, actor: int) -> frozenset[str]:
         names |= {"cancel"} if actor == state.proposer else {"accept", "schedule", "decline"}
     elif state.phase == "scheduled":
         names |= {"start", "cancel"} if actor == state.proposer else {"start"}
+    elif state.phase == "active" and state.step is not None:
+        names |= {"call_break"} | _perspective_actions(state, actor)
+        if actor == state.speaker and state.pending_confirmation is not None:
+            names.add("confirm")
     elif state.phase == "active":
         names |= {"call_break", "say"}
         if actor == state.speaker:

@@ -26,7 +26,7 @@ from app.domain.exercises.state import (
     rating_of,
     role_of,
 )
-from app.domain.exercises.turns import available_actions
+from app.domain.exercises.turns import REVEALED_STEPS, available_actions, is_perspective
 
 # The limits a screen needs to guide input before the rules refuse it; the rules stay the judge.
 LIMITS = MappingProxyType({
@@ -44,6 +44,31 @@ LIMITS = MappingProxyType({
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else iso(value)
+
+
+def _perspective_view(state: ExerciseState, viewer: int) -> dict[str, object] | None:
+    """The Step into my shoes part of the view: the guess only for its author until it opens."""
+    if not is_perspective(state):
+        return None
+    guess = state.guess
+    opened = state.step in REVEALED_STEPS
+    # The current turn's mark, while that turn lasts; all marks stay in ``marks``.
+    mark = next((m for m in state.marks if m.turn == state.turn and state.step), None)
+    return {
+        "step": state.step,
+        "moment": state.moment,
+        "guess_sealed": guess is not None,
+        "guess_revealed": opened,
+        "guess": {
+            "by": guess.by, "felt": guess.felt, "needed": guess.needed,
+        } if guess is not None and (opened or guess.by == viewer) else None,
+        "mark": None if mark is None else {"score": mark.score, "missed": mark.missed},
+        "marks": [
+            {"turn": m.turn, "speaker": m.speaker, "guesser": m.guesser, "score": m.score,
+             "missed": m.missed}
+            for m in state.marks
+        ],
+    }
 
 
 def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
@@ -108,6 +133,7 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "ended_at": _iso(state.ended_at),
         "ended_by": state.ended_by,
         "ended_in": state.ended_in,
+        "perspective": _perspective_view(state, viewer),
         "actions": sorted(available_actions(state, actor=viewer)),
         "limits": dict(LIMITS),
     }

@@ -21,9 +21,13 @@ from app.domain.exercises import (
     Decline,
     EndEarly,
     EndTurn,
+    Guess,
+    MarkAccuracy,
+    NameMoment,
     Proposal,
     Rate,
     Ready,
+    Reveal,
     Say,
     Schedule,
     Share,
@@ -67,6 +71,12 @@ def bad(type_: object, payload: object, code: str = "invalid") -> DomainError:
     ("rate", {"seen": 0, "understood": 10}, Rate(seen=0, understood=10, note="")),
     ("rate", {"seen": 7, "understood": 3, "note": " thanks "}, Rate(7, 3, "thanks")),
     ("rate", {"seen": 7, "understood": 3, "note": None}, Rate(7, 3, "")),
+    ("name_moment", {"text": " the call from the school "}, NameMoment("the call from the school")),
+    ("guess", {"felt": "alone", "needed": "a hand"}, Guess(felt="alone", needed="a hand")),
+    ("reveal", {}, Reveal()),
+    ("mark_accuracy", {"score": 0}, MarkAccuracy(score=0, missed="")),
+    ("mark_accuracy", {"score": 10, "missed": " how tired I was "},
+     MarkAccuracy(score=10, missed="how tired I was")),
 ])
 def test_valid_payloads(type_: str, payload: Any, expected: object) -> None:
     assert parse_action(type_, payload) == expected
@@ -76,7 +86,25 @@ def test_every_type_is_known() -> None:
     assert ACTION_TYPES == {
         "accept", "schedule", "decline", "cancel", "start", "share", "say", "check", "confirm",
         "end_turn", "call_break", "ready", "end_early", "rate",
+        "name_moment", "guess", "reveal", "mark_accuracy",
     }
+
+
+@pytest.mark.parametrize("type_, payload", [
+    ("name_moment", {}), ("name_moment", {"text": ""}), ("name_moment", {"text": "x" * 201}),
+    ("name_moment", {"text": "hi", "felt": "x"}),
+    ("guess", {"felt": "alone"}), ("guess", {"needed": "a hand"}),
+    ("guess", {"felt": "", "needed": "a hand"}), ("guess", {"felt": "a", "needed": "x" * 501}),
+    ("guess", {"felt": "a", "needed": "b", "by": 1}),
+    ("reveal", {"felt": "a"}),
+    ("mark_accuracy", {}), ("mark_accuracy", {"score": None}), ("mark_accuracy", {"score": 11}),
+    ("mark_accuracy", {"score": -1}), ("mark_accuracy", {"score": True}),
+    ("mark_accuracy", {"score": "7"}), ("mark_accuracy", {"score": 7.0}),
+    ("mark_accuracy", {"score": 7, "missed": "m" * 1001}),
+    ("mark_accuracy", {"score": 7, "speaker": 1}),
+])
+def test_perspective_payloads_are_checked(type_: str, payload: Any) -> None:
+    bad(type_, payload)
 
 
 @pytest.mark.parametrize("type_", [

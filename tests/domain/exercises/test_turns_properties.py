@@ -24,9 +24,13 @@ from app.domain.exercises import (
     EndTurn,
     Event,
     ExerciseState,
+    Guess,
     ListenerMessage,
+    MarkAccuracy,
+    NameMoment,
     Rate,
     Ready,
+    Reveal,
     Schedule,
     Share,
     Start,
@@ -47,6 +51,7 @@ T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 KNOWN_CODES = {
     "not_participant", "not_your_turn", "wrong_role", "wrong_phase", "on_break", "too_soon",
     "invalid", "nothing_to_confirm", "already_rated", "already_ready", "finished",
+    "wrong_step", "already_guessed", "already_revealed", "already_marked",
 }
 
 TEXTS = st.sampled_from([
@@ -72,6 +77,12 @@ class ExerciseMachine(RuleBasedStateMachine):
         self.now = T0
         self.state: ExerciseState
         self.events: list[Event] = []
+        self.guesses = 0
+
+    def new_guess(self) -> Guess:
+        """A guess whose words appear nowhere else, so any leak of them can be traced."""
+        self.guesses += 1
+        return Guess(felt=f"⟨guess {self.guesses}⟩ lonely", needed=f"⟨need {self.guesses}⟩ a hug")
 
     @initialize(
         kind=st.sampled_from(sorted(CATALOG)),
@@ -130,6 +141,20 @@ class ExerciseMachine(RuleBasedStateMachine):
             assert len(old.ratings) == 1
             ratings: Any = event.payload["ratings"]
             assert all("note" not in r for r in ratings)
+        if event.type == "guess_sealed":
+            assert event.actor == listener_of(old)
+            assert event.visible_to == frozenset({event.actor})
+        if event.type in ("moment_named", "guess_revealed", "accuracy_marked"):
+            assert event.actor == old.speaker and event.visible_to is None
+        if event.type == "guess_revealed":
+            assert old.guess is not None
+            assert (event.payload["felt"], event.payload["needed"]) == (
+                old.guess.felt, old.guess.needed)
+            assert event.payload["of"] == old.guess.seq
+        if event.type == "accuracy_marked":
+            assert event.payload["guesser"] == listener_of(old)
+            assert event.payload["speaker"] == old.speaker
+            assert isinstance(event.payload["score"], int)
 
     @rule(seconds=st.sampled_from([1, 5, 11, 60, 1800]))
     def tick(self, seconds: int) -> None:
@@ -174,6 +199,30 @@ class ExerciseMachine(RuleBasedStateMachine):
     def rate(self, actor: int, seen: int, understood: int, note: str) -> None:
         self.attempt(actor, Rate(seen=seen, understood=understood, note=note))
 
+    @rule(actor=ACTORS, text=TEXTS)
+    def name_moment(self, actor: int, text: str) -> None:
+        self.attempt(actor, NameMoment(text))
+
+    @rule(actor=ACTORS, broken=st.sampled_from(["", "felt", "needed", "long"]))
+    def guess(self, actor: int, broken: str) -> None:
+        guess = self.new_guess()
+        if broken == "felt":
+            guess = Guess(felt="  ", needed=guess.needed)
+        elif broken == "needed":
+            guess = Guess(felt=guess.felt, needed="")
+        elif broken == "long":
+            guess = Guess(felt=guess.felt, needed="n" * 501)
+        self.attempt(actor, guess)
+
+    @rule(actor=ACTORS)
+    def reveal(self, actor: int) -> None:
+        self.attempt(actor, Reveal())
+
+    @rule(actor=ACTORS, score=st.integers(-1, 11),
+          missed=st.sampled_from(["", "how tired I was", "m" * 1001]))
+    def mark_accuracy(self, actor: int, score: int, missed: str) -> None:
+        self.attempt(actor, MarkAccuracy(score=score, missed=missed))
+
     @rule(data=st.data())
     def natural_steps(self, data: st.DataObject) -> None:
         """Take a few sensible next steps, so runs reach the late phases often."""
@@ -195,8 +244,26 @@ class ExerciseMachine(RuleBasedStateMachine):
             self.attempt(rater, Rate(seen=data.draw(st.integers(0, 10)),
                                      understood=data.draw(st.integers(0, 10)),
                                      note=f"note of {rater}"))
+        elif s.phase == "active" and s.step in ("name", "guess", "mark", "reflect_miss"):
+            assert speaker is not None and listener is not None
+            if s.step == "name":
+                self.attempt(speaker, NameMoment("the call from the school"))
+            elif s.step == "guess":
+                self.attempt(listener, self.new_guess())
+            elif s.step == "mark":
+                self.attempt(speaker, MarkAccuracy(score=data.draw(st.integers(0, 10)),
+                                                   missed=data.draw(st.sampled_from(["", "x"]))))
+            else:
+                self.attempt(listener, ListenerMessage(
+                    text="So I thought you were angry, and you felt alone.",
+                    verdict_label="reflection",
+                    verdict_action=data.draw(st.sampled_from(["allow", "allow", "block"]))))
         elif s.phase == "active" and speaker is not None and listener is not None:
-            move = data.draw(st.sampled_from(["share", "reflect", "check", "confirm", "end"]))
+            moves = ["share", "reflect", "check", "confirm", "end"]
+            if s.step == "tell":  # open the guess once something has been told
+                moves = ["share", "reflect", "confirm"] if s.last_share_at is None else [
+                    "reflect", "reveal", "reveal"]
+            move = data.draw(st.sampled_from(moves))
             if move == "share":
                 self.attempt(speaker, Share("Here is how it was for me."))
             elif move == "reflect":
@@ -210,6 +277,8 @@ class ExerciseMachine(RuleBasedStateMachine):
                 self.attempt(listener, Check())
             elif move == "confirm":
                 self.attempt(speaker, Confirm("landed"))
+            elif move == "reveal":
+                self.attempt(speaker, Reveal())
             else:
                 self.attempt(speaker, EndTurn())
 
@@ -274,7 +343,63 @@ class ExerciseMachine(RuleBasedStateMachine):
             assert event.type in ("listener_message", "check") and event.visible_to is None
 
 
+    @invariant()
+    def a_guess_stays_sealed_from_the_speaker_until_it_is_revealed(self) -> None:
+        revealed_of = {e.payload["of"] for e in self.events if e.type == "guess_revealed"}
+        for sealed in (e for e in self.events if e.type == "guess_sealed"):
+            speaker = _other(sealed.actor)
+            words = (str(sealed.payload["felt"]), str(sealed.payload["needed"]))
+            for event in self.events:
+                if not visible(event, speaker):
+                    continue
+                if any(w in json.dumps(event_to_dict(event), ensure_ascii=False) for w in words):
+                    # The only way the speaker ever reads the guess is its one reveal.
+                    assert event.type == "guess_revealed" and event.payload["of"] == sealed.seq
+            if sealed.seq not in revealed_of:
+                view = json.dumps(public_view(self.state, viewer=speaker), ensure_ascii=False)
+                assert not any(w in view for w in words)
+            # The guesser always sees their own sealed words.
+            assert visible(sealed, sealed.actor)
+
+    @invariant()
+    def each_guess_is_revealed_at_most_once_and_marked_once_by_the_speaker(self) -> None:
+        reveals = [e for e in self.events if e.type == "guess_revealed"]
+        marks = [e for e in self.events if e.type == "accuracy_marked"]
+        assert len({e.payload["of"] for e in reveals}) == len(reveals)
+        assert len({e.payload["turn"] for e in reveals}) == len(reveals)
+        assert len({e.payload["turn"] for e in marks}) == len(marks)
+        for mark in marks:
+            reveal = next(e for e in reveals if e.payload["turn"] == mark.payload["turn"])
+            assert reveal.seq < mark.seq and reveal.actor == mark.actor
+            assert mark.actor != next(e for e in self.events if e.seq == reveal.payload["of"]
+                                      ).actor
+        assert [(m.turn, m.speaker, m.score) for m in self.state.marks] == [
+            (e.payload["turn"], e.actor, e.payload["score"]) for e in marks]
+        if self.state.kind != "step_into_my_shoes":
+            assert not reveals and not marks and self.state.step is None
+
+
 ExerciseMachine.TestCase.settings = settings(
     max_examples=60, stateful_step_count=40, deadline=None
 )
 TestExerciseMachine = ExerciseMachine.TestCase
+
+
+class PerspectiveMachine(ExerciseMachine):
+    """The same rules and invariants, always on Step into my shoes, so runs reach every step."""
+
+    @initialize(
+        strictness=st.sampled_from(["gentle", "strict"]),
+        first=st.sampled_from([A, B]),
+    )
+    def propose(self, strictness: Any, first: int) -> None:  # type: ignore[override]
+        self.state, events = new_exercise(
+            kind="step_into_my_shoes", proposer=A, partner=B, first_speaker=first,
+            topic="a hard moment", strictness=strictness, now=self.now)
+        self.events = list(events)
+
+
+PerspectiveMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=50, deadline=None
+)
+TestPerspectiveMachine = PerspectiveMachine.TestCase
