@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.safety import parse_resources
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -63,6 +65,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         origins = [public_url] if public_url else [
             f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
     redis_url = env.get("REDIS_URL", "")
+    try:
+        safety_resources = parse_resources(env.get("SAFETY_RESOURCES"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
     return {
         "ENV_NAME": mode,
@@ -96,6 +102,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "HSTS": production,
         "INVITE_LIFETIME": timedelta(hours=48),
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # The "Need help now?" page: crisis and abuse resources for this deployment's people.
+        "SAFETY_RESOURCES": safety_resources,
+        "SAFETY_EMERGENCY_NUMBER": env.get("SAFETY_EMERGENCY_NUMBER", "").strip(),
     }
 
 

@@ -258,6 +258,15 @@ def test_the_connection_pill_stays_in_view_when_the_page_scrolls(phone, live_ser
         expect(pill).to_have_text("Connected")
         expect(pill).to_be_in_viewport(ratio=1)
         expect(page.locator("#ex-floor-title")).to_be_in_viewport(ratio=1)
+        # The safety link is always there too, quietly, and opens the resources.
+        expect(page.get_by_role("link", name="Need help now?")).to_be_in_viewport(ratio=1)
+    pia.get_by_role("link", name="Need help now?").click()
+    expect(pia.get_by_role("heading", level=1)).to_have_text("Need help now?")
+    expect(pia.get_by_text("local emergency number")).to_be_visible()
+    expect(pia.get_by_text("Either of you can end an exercise at any time")).to_be_visible()
+    assert_accessible_both_schemes(pia, "need help now")
+    pia.go_back()
+    expect(_floor(pia)).to_have_text("You have the floor")
 
 
 def _stored(page: Page) -> str:
@@ -289,6 +298,7 @@ def test_after_signing_out_the_next_person_on_the_phone_finds_nothing(
     _leave_text_behind(live_server, page, partner, ("Rae", "Sol"), secret)
 
     page.goto("/settings")
+    expect(page.get_by_role("link", name="Need help now?")).to_have_attribute("href", "/help")
     with page.expect_response(lambda r: r.request.method == "POST" and "/logout" in r.url) as out:
         page.get_by_role("button", name=how, exact=True).click()
     assert out.value.all_headers().get("clear-site-data") == '"cache", "storage"'

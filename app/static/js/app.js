@@ -120,7 +120,9 @@ function setupCopy() {
 export function showConnection(state) {
   const el = document.getElementById("conn-state");
   if (!el) return;
-  const labels = { online: "Connected", connecting: "Connecting…", offline: "Offline: we'll keep what you type" };
+  // The live screen says what happens to what you type next to it, so its pill stays short.
+  const offline = el.dataset.alwaysShow ? "Offline" : "Offline: we'll keep what you type";
+  const labels = { online: "Connected", connecting: "Connecting…", offline };
   el.hidden = state === "online" && !el.dataset.alwaysShow;
   el.dataset.state = state;
   el.textContent = labels[state] ?? state;
