@@ -27,6 +27,8 @@ class Exercise(db.Model):  # type: ignore[name-defined,misc]
     # Optimistic concurrency: an update names the version it read; only one writer wins.
     version: Mapped[int] = mapped_column(default=1)
     homework_id: Mapped[int | None] = mapped_column(default=None)
+    # The prompt it was proposed with (a deck prompt's id or own:<id>), to mark used prompts.
+    prompt_ref: Mapped[str | None] = mapped_column(sa.String(40), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

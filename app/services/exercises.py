@@ -16,7 +16,7 @@ from app.domain.guard import Verdict, judge
 from app.extensions import db
 from app.models import ClientAction, Couple, Exercise, ExerciseEvent, Membership, User
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, prompts
 from app.services.publisher import publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
@@ -33,7 +33,7 @@ class Outcome:
     verdict: Verdict | None
 
 
-def _couple_of(user: User) -> Couple:
+def couple_of(user: User) -> Couple:
     couple = db.session.scalar(sa.select(Couple).join(
         Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
     if couple is None:
@@ -69,20 +69,24 @@ def state_of(exercise: Exercise) -> ex.ExerciseState:
 
 
 def propose(user: User, payload: object) -> Exercise:
-    """Propose an exercise to the partner (one exercise in progress per couple)."""
+    """Propose an exercise to the partner (one exercise in progress per couple), with a prompt
+    from the decks or one of the couple's own if they chose one."""
     proposal = ex.parse_proposal(payload)
-    couple = _couple_of(user)
+    couple = couple_of(user)
     if live_exercise(couple.id) is not None:
         raise DomainError("You already have an exercise in progress. Finish or end it first.",
                           code="already_in_progress")
+    prompt, prompt_ref = prompts.resolve(couple, user.id, proposal)
     partner = couple.other(user.id).id
     first = ex.resolve_first_speaker(proposal.first_speaker, proposer=user.id, partner=partner,
                                      coin=secrets.randbelow(2) == 1)
     state, events = ex.new_exercise(
         kind=proposal.kind, proposer=user.id, partner=partner, first_speaker=first,
-        topic=proposal.topic, strictness=proposal.strictness or "gentle", now=utcnow())
+        topic=proposal.topic, strictness=proposal.strictness or "gentle", prompt=prompt,
+        prompt_ref=prompt_ref, now=utcnow())
     exercise = Exercise(couple_id=couple.id, kind=state.kind, phase=state.phase,
-                        state=ex.state_to_dict(state), seq=state.seq)
+                        state=ex.state_to_dict(state), seq=state.seq,
+                        prompt_ref=state.prompt_ref or None)
     db.session.add(exercise)
     db.session.flush()
     rows = _event_rows(exercise.id, events)

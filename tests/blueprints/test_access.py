@@ -30,6 +30,9 @@ PRIVATE = [
     ("POST", "/settings/passkeys/1/delete"), ("POST", "/settings/sessions/1/end"),
     ("GET", "/exercises"), ("POST", "/exercises"), ("POST", "/api/exercises"),
     ("GET", "/exercises/1"), ("GET", "/history"), ("GET", "/history/1"),
+    ("GET", "/prompts"), ("POST", "/prompts"), ("POST", "/prompts/1/delete"),
+    ("GET", "/api/prompts"), ("GET", "/api/prompts/surprise"), ("POST", "/api/prompts"),
+    ("POST", "/api/prompts/1/delete"),
 ]
 
 

@@ -2,53 +2,163 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+from itertools import groupby
+from operator import attrgetter
+from typing import Any
+
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.blueprints.decorators import partner_required
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
-from app.services import exercises
+from app.domain.exercises import prompts as deck
+from app.services import exercises, prompts
 
 bp = Blueprint("exercises", __name__)
+
+DEFAULT_KIND = "speaker_listener"
+SURPRISE = "surprise"  # the form's "Surprise me" choice: we pick the prompt when proposing
+
+
+def _form_page(form: dict[str, Any], *, errors: dict[str, str] | None = None,
+               status: int = 200) -> ResponseReturnValue:
+    """The proposal form with every prompt (the page's script narrows them to the exercise)."""
+    live = exercises.live_exercise(g.couple.id)
+    kind = form.get("kind") if form.get("kind") in ex.CATALOG else DEFAULT_KIND
+    groups = [(title, list(items)) for title, items in
+              groupby(prompts.choices(g.couple), key=attrgetter("deck"))]
+    return render_template(
+        "exercises/index.html", catalog=ex.CATALOG.values(), live=live,
+        partner=g.couple.other(current_user.id), errors=errors or {},
+        form={**form, "kind": kind}, prompt_groups=groups, surprise=SURPRISE), status
 
 
 @bp.get("/exercises")
 @partner_required
 def index() -> ResponseReturnValue:
-    """Choose an exercise to propose, or go back to the one in progress."""
-    live = exercises.live_exercise(g.couple.id)
-    return render_template("exercises/index.html", catalog=ex.CATALOG.values(), live=live,
-                           partner=g.couple.other(current_user.id), errors={}, form={})
+    """Choose an exercise (and a prompt) to propose, or go back to the one in progress."""
+    return _form_page({"kind": request.args.get("kind", DEFAULT_KIND)})
+
+
+def _prompt_fields(value: str) -> dict[str, Any]:
+    """The form's one prompt choice as the proposal's ``prompt_id`` or ``own_prompt_id``."""
+    if not value:
+        return {}
+    if value.startswith(deck.OWN_PREFIX):
+        number = value.removeprefix(deck.OWN_PREFIX)
+        return {"own_prompt_id": int(number) if number.isdecimal() and len(number) < 10
+                else value}
+    return {"prompt_id": value}
 
 
 @bp.post("/exercises")
 @partner_required
 def propose_form() -> ResponseReturnValue:
-    """Propose from the catalog form."""
-    payload = {"kind": request.form.get("kind", ""),
-               "topic": request.form.get("topic", ""),
-               "first_speaker": request.form.get("first_speaker", "random"),
-               "strictness": request.form.get("strictness", "gentle")}
+    """Propose from the catalog form, with a prompt chosen, none, or "surprise me"."""
+    form = {"kind": request.form.get("kind", ""),
+            "topic": request.form.get("topic", ""),
+            "prompt": request.form.get("prompt", ""),
+            "first_speaker": request.form.get("first_speaker", "random"),
+            "strictness": request.form.get("strictness", "gentle")}
+    payload = {key: form[key] for key in ("kind", "topic", "first_speaker", "strictness")}
     try:
-        exercise = exercises.propose(current_user, payload)
+        choice = form["prompt"]
+        if choice == SURPRISE:
+            choice = prompts.surprise(g.couple, form["kind"]).ref
+        exercise = exercises.propose(current_user, {**payload, **_prompt_fields(choice)})
     except DomainError as exc:
-        return render_template("exercises/index.html", catalog=ex.CATALOG.values(),
-                               live=exercises.live_exercise(g.couple.id),
-                               partner=g.couple.other(current_user.id),
-                               errors={"form": exc.message}, form=request.form), 400
+        return _form_page(form, errors={"form": exc.message}, status=400)
     return redirect(url_for("exercises.live", exercise_id=exercise.id))
 
 
 @bp.post("/api/exercises")
 @login_required
 def propose_json() -> ResponseReturnValue:
-    """Propose with JSON ``{kind, first_speaker, topic?, strictness?}``."""
+    """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?}``."""
     body = request.get_json(silent=True)
     exercise = exercises.propose(current_user, body)
     return jsonify(ok=True, exercise_id=exercise.id,
                    url=url_for("exercises.live", exercise_id=exercise.id)), 201
+
+
+# --- prompts ----------------------------------------------------------------------------------
+
+
+@bp.get("/prompts")
+@partner_required
+def own_prompts() -> ResponseReturnValue:
+    """The prompts the two of you wrote, and a form to write another."""
+    return render_template("exercises/prompts.html", own=prompts.own_prompts(g.couple.id),
+                           error="", text="", max_len=deck.PROMPT_MAX)
+
+
+@bp.post("/prompts")
+@partner_required
+def add_own_prompt() -> ResponseReturnValue:
+    """Keep a new prompt of your own."""
+    text = request.form.get("text", "")
+    try:
+        prompts.add_own(g.couple, current_user.id, text)
+    except DomainError as exc:
+        return render_template("exercises/prompts.html", own=prompts.own_prompts(g.couple.id),
+                               error=exc.message, text=text, max_len=deck.PROMPT_MAX), 400
+    flash("Kept. You'll find it when you propose an exercise.", "success")
+    return redirect(url_for("exercises.own_prompts"))
+
+
+@bp.post("/prompts/<int:prompt_id>/delete")
+@partner_required
+def remove_own_prompt(prompt_id: int) -> ResponseReturnValue:
+    """Remove one of your own prompts."""
+    prompts.remove_own(g.couple, current_user.id, prompt_id)
+    flash("Removed.", "success")
+    return redirect(url_for("exercises.own_prompts"))
+
+
+def _choice_json(c: prompts.Choice) -> dict[str, Any]:
+    return {"ref": c.ref, "text": c.text, "deck": c.deck, "used": c.used, "last": c.last,
+            "suits": sorted(c.suits)}
+
+
+@bp.get("/api/prompts")
+@login_required
+def prompts_json() -> ResponseReturnValue:
+    """Prompts for ``?kind=`` (all without it), each marked ``used`` and ``last``."""
+    couple = exercises.couple_of(current_user)
+    kind = request.args.get("kind") or None
+    return jsonify(ok=True, kind=kind,
+                   prompts=[_choice_json(c) for c in prompts.choices(couple, kind)])
+
+
+@bp.get("/api/prompts/surprise")
+@login_required
+def surprise_json() -> ResponseReturnValue:
+    """One prompt for ``?kind=``: never the last one used, fresh ones first."""
+    couple = exercises.couple_of(current_user)
+    return jsonify(ok=True, prompt=_choice_json(
+        prompts.surprise(couple, request.args.get("kind", DEFAULT_KIND))))
+
+
+@bp.post("/api/prompts")
+@login_required
+def add_prompt_json() -> ResponseReturnValue:
+    """Keep a prompt of your own: ``{"text": 1–200 characters}``."""
+    couple = exercises.couple_of(current_user)
+    body = request.get_json(silent=True)
+    text = body.get("text") if isinstance(body, dict) else None
+    prompt = prompts.add_own(couple, current_user.id, text)
+    return jsonify(ok=True, prompt={"id": prompt.id, "ref": deck.own_ref(prompt.id),
+                                    "text": prompt.text}), 201
+
+
+@bp.post("/api/prompts/<int:prompt_id>/delete")
+@login_required
+def remove_prompt_json(prompt_id: int) -> ResponseReturnValue:
+    """Remove one of your own prompts."""
+    prompts.remove_own(exercises.couple_of(current_user), current_user.id, prompt_id)
+    return jsonify(ok=True)
 
 
 @bp.get("/exercises/<int:exercise_id>")

@@ -16,6 +16,7 @@ FirstSpeakerChoice = Literal["me", "partner", "random"]
 
 TOPIC_MAX = 200
 MOMENT_MAX = 200
+PROMPT_MAX = 200
 GUESS_MAX = 500
 TEXT_MAX = 2000
 NOTE_MAX = 1000

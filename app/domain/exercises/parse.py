@@ -220,11 +220,16 @@ class Proposal:
     topic: str
     first_speaker: FirstSpeakerChoice
     strictness: Strictness | None
+    # At most one: a deck prompt's id, or the id of one of the couple's own prompts.
+    prompt_id: str | None = None
+    own_prompt_id: int | None = None
 
 
 def parse_proposal(payload: object) -> Proposal:
-    """Validate an untrusted proposal ``{kind, topic?, first_speaker, strictness?}``."""
-    f = _Fields(payload, frozenset({"kind", "topic", "first_speaker", "strictness"}))
+    """Validate an untrusted ``{kind, topic?, first_speaker, strictness?, prompt_id? |
+    own_prompt_id?}``."""
+    f = _Fields(payload, frozenset({"kind", "topic", "first_speaker", "strictness",
+                                    "prompt_id", "own_prompt_id"}))
     kind = f.required("kind")
     if not isinstance(kind, str) or len(kind) > 40:
         raise invalid("Pick an exercise.")
@@ -237,9 +242,20 @@ def parse_proposal(payload: object) -> Proposal:
         not isinstance(strictness, str) or strictness not in STRICTNESS_LEVELS
     ):
         raise invalid("Strictness must be gentle or strict.")
+    prompt_id = f.payload.get("prompt_id")
+    if prompt_id is not None and (not isinstance(prompt_id, str) or not prompt_id
+                                  or len(prompt_id) > 40):
+        raise invalid("The prompt id must be the id of a prompt.")
+    own = f.payload.get("own_prompt_id")
+    own_prompt_id = None if own is None else check_int(
+        own, field="Your prompt's id", low=1, high=2**31 - 1)
+    if prompt_id is not None and own_prompt_id is not None:
+        raise invalid("Pick one prompt: one of ours or one of your own.")
     return Proposal(
         kind=kind,
         topic=f.text("topic", label="Topic", max_len=TOPIC_MAX, allow_empty=True),
         first_speaker=cast(FirstSpeakerChoice, first),
         strictness=cast(Strictness | None, strictness),
+        prompt_id=prompt_id,
+        own_prompt_id=own_prompt_id,
     )

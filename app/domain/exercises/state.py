@@ -102,6 +102,9 @@ class ExerciseState:
     # Perspective turns only (None otherwise): the step, the named moment, the sealed guess.
     step: PerspectiveStep | None = None
     moment: str = ""
+    # The prompt chosen when proposing: its words, and its reference (a deck id or own:<id>).
+    prompt: str = ""
+    prompt_ref: str = ""
     guess: SealedGuess | None = None
     marks: tuple[AccuracyMark, ...] = ()
 
@@ -220,6 +223,8 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
         "ended_in": state.ended_in,
         "step": state.step,
         "moment": state.moment,
+        "prompt": state.prompt,
+        "prompt_ref": state.prompt_ref,
         "guess": None if state.guess is None else {
             "by": state.guess.by,
             "felt": state.guess.felt,
@@ -363,6 +368,8 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         ended_in=cast(Phase | None, ended_in),
         step=cast(PerspectiveStep | None, step),
         moment=r.text("moment") if "moment" in data else "",
+        prompt=r.text("prompt") if "prompt" in data else "",
+        prompt_ref=r.text("prompt_ref") if "prompt_ref" in data else "",
         guess=guess,
         marks=tuple(marks),
     )

@@ -17,6 +17,7 @@ from app.domain.exercises.actions import (
     LABEL_MAX,
     MOMENT_MAX,
     NOTE_MAX,
+    PROMPT_MAX,
     RATING_MAX,
     RATING_MIN,
     RESUME_MAX_HOURS,
@@ -138,6 +139,8 @@ def new_exercise(
     first_speaker: int,
     topic: str = "",
     strictness: Strictness = "gentle",
+    prompt: str = "",
+    prompt_ref: str = "",
     now: datetime,
 ) -> tuple[ExerciseState, list[Event]]:
     """Propose an exercise to ``partner``; returns the proposed state and its ``proposed`` event."""
@@ -150,6 +153,11 @@ def new_exercise(
     if strictness not in STRICTNESS_LEVELS:
         raise invalid("Strictness must be gentle or strict.")
     topic = clean_text(topic, field="Topic", max_len=TOPIC_MAX, allow_empty=True)
+    prompt = clean_text(prompt, field="Prompt", max_len=PROMPT_MAX, allow_empty=True)
+    prompt_ref = clean_text(prompt_ref, field="Prompt reference", max_len=LABEL_MAX,
+                            allow_empty=True)
+    if bool(prompt) != bool(prompt_ref):
+        raise invalid("A prompt needs both its words and its reference.")
     state = ExerciseState(
         kind=kind,
         partners=(proposer, partner),
@@ -160,6 +168,8 @@ def new_exercise(
         topic=topic,
         created_at=now,
         seq=0,
+        prompt=prompt,
+        prompt_ref=prompt_ref,
     )
     log = _Log(seq=0, actor=proposer, at=now)
     log.add("proposed", {
@@ -168,6 +178,7 @@ def new_exercise(
         "first_speaker": first_speaker,
         "partner": partner,
         "strictness": strictness,
+        **({"prompt": prompt, "prompt_ref": prompt_ref} if prompt else {}),
     })
     return replace(state, seq=log.seq), log.events
 

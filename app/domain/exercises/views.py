@@ -92,6 +92,7 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "title": kind.title,
         "phase": state.phase,
         "topic": state.topic,
+        "prompt": state.prompt,
         "strictness": state.strictness,
         "strictness_label": STRICTNESS_LABELS[state.strictness],
         "seq": state.seq,
