@@ -179,6 +179,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
         held = any(e.type == "listener_message" and not e.payload.get("delivered")
                    for e in events)
         ack["guard"] = {"label": verdict.label, "action": verdict.action, "held": held,
+                        "may_send_anyway": held and ex.may_send_anyway(state.strictness,
+                                                                       verdict.action),
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
     _store(exercise, new_state, events)
     db.session.add(ClientAction(exercise_id=exercise.id, client_id=client_id, user_id=user.id,

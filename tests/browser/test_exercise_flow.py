@@ -286,6 +286,9 @@ def test_drafts_outbox_and_replay_survive_reloads(phone, live_server) -> None:
         expect(page.get_by_role("heading", name="Planned")).to_be_visible()
         expect(page.locator("#scheduled-when")).to_contain_text("You'll start")
     assert_accessible(dana, "exercise (scheduled)")
+    for page in (casey, dana):  # planned: start or cancel; ending belongs to the conversation
+        expect(page.get_by_role("button", name="End exercise")).to_be_hidden()
+    expect(dana.get_by_role("button", name="Cancel")).to_be_visible()
     dana.get_by_role("button", name="Start now").click()
     expect(_floor(dana)).to_have_text("You have the floor")
     expect(_floor(casey)).to_have_text("Dana has the floor — listen, reflect, ask")

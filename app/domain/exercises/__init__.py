@@ -44,6 +44,7 @@ from app.domain.exercises.parse import (
     parse_proposal,
     parse_time,
 )
+from app.domain.exercises.rules import RULES, available_actions, is_perspective
 from app.domain.exercises.state import (
     AccuracyMark,
     CorruptStateError,
@@ -63,8 +64,8 @@ from app.domain.exercises.state import (
 )
 from app.domain.exercises.turns import (
     apply,
-    available_actions,
-    is_perspective,
+    delivered,
+    may_send_anyway,
     new_exercise,
     resolve_first_speaker,
     resolve_say,
@@ -72,7 +73,7 @@ from app.domain.exercises.turns import (
 from app.domain.exercises.views import public_view
 
 __all__ = [
-    "ACTION_TYPES", "CATALOG", "CHECK_TEXT",
+    "ACTION_TYPES", "CATALOG", "CHECK_TEXT", "RULES",
     "Accept", "AccuracyMark", "Action", "CallBreak", "Cancel", "Check", "ClientAction",
     "Confirm", "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly",
     "EndTurn", "Event", "EventType",
@@ -80,7 +81,8 @@ __all__ = [
     "MarkAccuracy", "NameMoment", "PerspectiveStep", "PerspectiveTexts", "Phase",
     "Proposal", "Rate", "Rating", "Ready", "Reveal", "Say", "Schedule", "SealedGuess", "Share",
     "Start", "Strictness", "VerdictAction",
-    "apply", "available_actions", "event_to_dict", "get_kind", "is_perspective", "listener_of",
+    "apply", "available_actions", "delivered", "event_to_dict", "get_kind", "is_perspective",
+    "listener_of", "may_send_anyway",
     "new_exercise",
     "parse_action", "parse_proposal", "parse_time", "public_view", "resolve_first_speaker",
     "resolve_say", "role_of", "state_from_dict", "state_to_dict", "visible",

@@ -18,7 +18,9 @@ from app.domain.exercises.actions import (
     TEXT_MAX,
 )
 from app.domain.exercises.catalog import STRICTNESS_LABELS, get_kind
+from app.domain.exercises.rules import REVEALED_STEPS, available_actions, is_perspective
 from app.domain.exercises.state import (
+    TERMINAL_PHASES,
     ExerciseState,
     iso,
     listener_of,
@@ -26,7 +28,6 @@ from app.domain.exercises.state import (
     rating_of,
     role_of,
 )
-from app.domain.exercises.turns import REVEALED_STEPS, available_actions, is_perspective
 
 # The limits a screen needs to guide input before the rules refuse it; the rules stay the judge.
 LIMITS = MappingProxyType({
@@ -131,6 +132,8 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "partner_rating": {
             "seen": theirs.seen, "understood": theirs.understood,
         } if revealed and theirs is not None else None,
+        # Over without completing (ended early, declined, cancelled): the screen's "ended" card.
+        "ended": state.phase in TERMINAL_PHASES and state.phase != "complete",
         "ended_at": _iso(state.ended_at),
         "ended_by": state.ended_by,
         "ended_in": state.ended_in,

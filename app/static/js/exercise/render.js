@@ -86,7 +86,7 @@ export class Screen {
     const role = view.my_role;
     root.dataset.phase = phase;
     root.dataset.role = role || "";
-    const ended = ["ended_early", "declined", "cancelled"].includes(phase);
+    const ended = view.ended === true;
     const visible = { "ph-proposed": phase === "proposed", "ph-scheduled": phase === "scheduled",
       "ph-on_break": phase === "on_break", "ph-active": phase === "active",
       "ph-rating": phase === "rating", "ph-complete": phase === "complete", "ph-ended": ended };
@@ -94,7 +94,8 @@ export class Screen {
     this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]));
     show("ex-convo", phase === "active" || phase === "on_break");
     show("ex-instructions", phase === "active" || phase === "on_break");
-    show("ex-end-wrap", this.has("end_early") && ["scheduled", "active", "on_break"].includes(phase));
+    // While planned, Start and Cancel are the choices; ending belongs to the conversation.
+    show("ex-end-wrap", this.has("end_early") && (phase === "active" || phase === "on_break"));
 
     this.renderFloor();
     if (phase === "proposed") this.renderProposed();
@@ -387,7 +388,7 @@ export class Screen {
     $("ex-guard-reason").textContent = g.reason || "That one was held back.";
     show("ex-guard-suggest-wrap", !!g.suggestion);
     $("ex-guard-suggestion").textContent = g.suggestion || "";
-    show("btn-send-anyway", g.action === "nudge" && this.view.strictness === "gentle");
+    show("btn-send-anyway", g.may_send_anyway === true); // the server's rule, not a copy
     show("ex-guard", true);
     $("ex-guard").scrollIntoView({ block: "nearest" });
   }
