@@ -324,3 +324,21 @@ def test_another_users_text_is_gone_as_soon_as_someone_else_signs_in(phone, live
     sign_up_with_password(page, "Wren", unique_email("wren"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Wren")
     assert secret not in _stored(page)
+
+
+def test_the_listener_waits_for_something_to_reflect(phone, live_server) -> None:
+    xia = phone("light").new_page()
+    yan = phone("light").new_page()
+    _start_exercise(live_server, xia, yan, ("Xia", "Yan"))
+    box = yan.get_by_role("textbox", name="Say back what you heard, or ask Xia")
+    expect(yan.locator("#ex-wait-share")).to_have_text(re.compile("Waiting for Xia to share"))
+    expect(box).to_be_disabled()
+    expect(yan.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+    expect(yan.get_by_role("button", name=re.compile("Did I get that right"))).to_be_hidden()
+    _say(xia, "It started on Monday.")
+    expect(box).to_be_enabled()
+    expect(yan.locator("#ex-wait-share")).to_be_hidden()
+    expect(yan.get_by_role("button", name=re.compile("Did I get that right"))).to_be_enabled()
+    reflection = "It sounds like Monday was when it all started for you."
+    _say(yan, reflection)
+    expect(_log(xia).get_by_text(reflection)).to_be_visible()

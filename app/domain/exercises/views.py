@@ -110,6 +110,8 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "scheduled_for": _iso(state.scheduled_for),
         "started_at": _iso(state.started_at),
         "listener_pause_seconds": pause,
+        # The listener answers what was shared: nothing to reflect before the first piece.
+        "speaker_has_shared": state.last_share_at is not None,
         "suggested_turn_minutes": kind.suggested_turn_minutes,
         "listener_may_answer_at": _iso(may_answer_at),
         "pending_confirmation": state.pending_confirmation,

@@ -71,6 +71,14 @@ def active(kind: str = "speaker_listener", *, strictness: str = "gentle", first:
     return state
 
 
+def shared(kind: str = "speaker_listener", *, strictness: str = "gentle", first: int = A
+           ) -> ExerciseState:
+    """Return a started exercise where ``first`` has shared a first piece (at T0)."""
+    state, _ = apply(active(kind, strictness=strictness, first=first), actor=first,
+                     action=Share("I felt alone this week."), now=T0)
+    return state
+
+
 def step(state: ExerciseState, actor: int, action: Action, seconds: float = 0
          ) -> tuple[ExerciseState, list[Event]]:
     """Apply one action at T0 + ``seconds``."""
@@ -275,7 +283,7 @@ def test_speaker_cannot_send_listener_moves() -> None:
 
 
 def test_listener_cannot_confirm_or_end_the_turn() -> None:
-    state, _ = step(active(), B, Check())
+    state, _ = step(shared(), B, Check())
     refused(state, B, Confirm("landed"), "wrong_role")
     refused(state, B, EndTurn(), "not_your_turn")
 
@@ -295,7 +303,7 @@ def test_listener_cannot_confirm_or_end_the_turn() -> None:
 def test_delivery_follows_the_verdict_and_strictness(
     strictness: str, verdict: str, anyway: bool, delivered: bool
 ) -> None:
-    state = active(strictness=strictness)
+    state = shared(strictness=strictness)
     state, events = step(state, B, say("Was it the meeting?", label="closed_question",
                                        action=verdict, anyway=anyway))
     [event] = events
@@ -315,11 +323,11 @@ def test_delivery_follows_the_verdict_and_strictness(
                     send_anyway="yes"),  # type: ignore[arg-type]
 ])
 def test_listener_message_values_are_checked(message: ListenerMessage) -> None:
-    refused(active(), B, message, "invalid")
+    refused(shared(), B, message, "invalid")
 
 
 def test_resolve_say_guards_only_the_listener() -> None:
-    state = active()
+    state = shared()
     calls: list[str] = []
 
     def guard(text: str) -> tuple[str, Any]:
@@ -344,7 +352,7 @@ def test_resolve_say_refuses_bad_listener_text_before_calling_the_guard() -> Non
         raise AssertionError("the guard must not see empty text")
 
     with pytest.raises(DomainError) as err:
-        resolve_say(active(), actor=B, say=Say(""), classify=explode)
+        resolve_say(shared(), actor=B, say=Say(""), classify=explode)
     assert err.value.code == "invalid"
 
 
@@ -353,8 +361,12 @@ def test_resolve_say_refuses_bad_listener_text_before_calling_the_guard() -> Non
 
 def test_slow_down_makes_the_listener_wait_after_each_share() -> None:
     state = active("slow_down")
-    state, _ = step(state, B, say())  # nothing shared yet: nothing to wait for
+    # Nothing shared yet: nothing to reflect or check, so the listener waits for the speaker.
+    refused(state, B, say(), "nothing_shared", 100)
+    refused(state, B, Check(), "nothing_shared", 100)
+    assert not {"say", "listener_message", "check"} & available_actions(state, actor=B)
     state, _ = step(state, A, Share("It was a hard week."), 100)
+    assert {"say", "listener_message", "check"} <= available_actions(state, actor=B)
     err = refused(state, B, say(), "too_soon", 103)
     assert "7 seconds" in err.message
     assert "1 second." in refused(state, B, Check(), "too_soon", 109.5).message
@@ -384,7 +396,7 @@ def test_nothing_to_confirm_before_a_reflection() -> None:
     ("landed", "That's it"), ("not_quite", "Not quite…"), ("more", "There's more"),
 ])
 def test_speaker_confirms_the_latest_delivered_reflection(kind: str, label: str) -> None:
-    state = active()
+    state = shared()
     state, _ = step(state, B, say("First try."))
     state, events = step(state, B, say("Second try."))
     latest = events[0].seq
@@ -397,11 +409,11 @@ def test_speaker_confirms_the_latest_delivered_reflection(kind: str, label: str)
 
 
 def test_the_check_can_be_confirmed() -> None:
-    state, events = step(active(), B, Check())
+    state, events = step(shared(), B, Check())
     assert dict(events[0].payload) == {"text": "Did I get that right? Is there more?", "turn": 1}
     assert state.pending_confirmation == events[0].seq
     state, events = step(state, A, Confirm("more"))
-    assert events[0].payload["of"] == 4
+    assert events[0].payload["of"] == 5
 
 
 @pytest.mark.parametrize("message", [
@@ -411,19 +423,19 @@ def test_the_check_can_be_confirmed() -> None:
     say(label="closed_question", action="nudge", anyway=True),
 ])
 def test_held_messages_and_questions_are_not_confirmable(message: ListenerMessage) -> None:
-    state, _ = step(active(), B, message)
+    state, _ = step(shared(), B, message)
     assert state.pending_confirmation is None
     refused(state, A, Confirm("landed"), "nothing_to_confirm")
 
 
 def test_a_held_message_does_not_replace_a_pending_reflection() -> None:
-    state, events = step(active(), B, say())
+    state, events = step(shared(), B, say())
     state, _ = step(state, B, say(label="advice", action="block"))
     assert state.pending_confirmation == events[0].seq
 
 
 def test_confirm_kind_is_checked() -> None:
-    state, _ = step(active(), B, Check())
+    state, _ = step(shared(), B, Check())
     refused(state, A, Confirm("yes"), "invalid")  # type: ignore[arg-type]
 
 
@@ -442,9 +454,11 @@ def test_end_turn_swaps_roles_then_moves_to_rating() -> None:
     assert role_of(state, A) == "listener" and role_of(state, B) == "speaker"
     refused(state, A, EndTurn(), "not_your_turn")
     refused(state, A, Share("wait"), "not_your_turn")
-    # The old speaker's pause does not carry over to the new listener.
-    state, _ = step(state, A, say(), 31)
-    state, events = step(state, B, EndTurn(), 40)
+    # The new listener waits for the new speaker's first piece, not the old speaker's pause.
+    refused(state, A, say(), "nothing_shared", 31)
+    state, _ = step(state, B, Share("my turn"), 31)
+    state, _ = step(state, A, say(), 41)
+    state, events = step(state, B, EndTurn(), 42)
     assert types(events) == ["turn_ended"]
     assert dict(events[0].payload) == {"turn": 2, "next": "rating"}
     assert state.phase == "rating" and state.speaker is None and role_of(state, A) is None
@@ -455,7 +469,7 @@ def test_end_turn_swaps_roles_then_moves_to_rating() -> None:
 
 
 def test_either_partner_calls_a_break_and_both_must_be_ready() -> None:
-    state, _ = step(active(), B, say())
+    state, _ = step(shared(), B, say())
     state, events = step(state, B, CallBreak(), 60)
     assert types(events) == ["break_called"]
     assert dict(events[0].payload) == {"minutes": 20, "ends_at": at(60 + 1200).isoformat(),

@@ -51,7 +51,7 @@ T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 KNOWN_CODES = {
     "not_participant", "not_your_turn", "wrong_role", "wrong_phase", "on_break", "too_soon",
     "invalid", "nothing_to_confirm", "already_rated", "already_ready", "finished",
-    "wrong_step", "already_guessed", "already_revealed", "already_marked",
+    "wrong_step", "already_guessed", "already_revealed", "already_marked", "nothing_shared",
 }
 
 TEXTS = st.sampled_from([

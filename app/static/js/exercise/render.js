@@ -262,6 +262,9 @@ export class Screen {
       $("ex-questions").replaceChildren(...(view.question_bank || []).map((t) => this.chip(t)));
       tools.dataset.kind = view.kind;
     }
+    // The listener answers what was shared: until the first piece, the composer waits.
+    show("ex-wait-share", !speaking && view.speaker_has_shared === false);
+    this.textEl.disabled = !speaking && !this.has("say"); // the rules' table decides
     show("btn-check", !speaking && this.has("check"));
     $("btn-check").textContent = view.check_text || "Did I get that right?";
     show("btn-end-turn", speaking && this.has("end_turn"));
@@ -335,7 +338,7 @@ export class Screen {
     const send = $("btn-send");
     send.setAttribute("aria-busy", sending ? "true" : "false");
     send.textContent = !sending ? "Send" : (stuck ? "Not sent yet" : (connected ? "Sending…" : "Waiting to send…"));
-    send.disabled = sending || this.pauseLeft() > 0;
+    send.disabled = sending || this.pauseLeft() > 0 || this.textEl.disabled;
     $("btn-check").disabled = waiting.has("check") || this.pauseLeft() > 0;
     $("ex-confirm-row").querySelectorAll("button").forEach((b) => { b.disabled = waiting.has("confirm"); });
     $("btn-retry").hidden = !stuck;
