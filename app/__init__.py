@@ -16,6 +16,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if config:
         app.config.from_mapping(config)
+    if app.config["ENV_NAME"] == "production" and app.debug:
+        from app.config import ConfigError
+
+        raise ConfigError("Attune refuses to start in production in debug mode (FLASK_DEBUG, "
+                          "--debug or DEBUG): the debugger would let anyone run code.")
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,5 +78,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the ``flask`` subcommands."""
     from app.cli.guard import guard_cli
+    from app.cli.mail import mail_cli
 
     app.cli.add_command(guard_cli)
+    app.cli.add_command(mail_cli)

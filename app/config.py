@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,62 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+# Words that mark a SECRET_KEY copied from an example rather than generated.
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace-me", "replaceme",
+                     "placeholder", "your-secret", "yoursecret", "example", "insecure",
+                     "not-secret", "notsecret", "dev-secret", "secret-key", "todo", "xxxx")
+# Estimated from the key's own characters: a generated 32-byte key scores over 200, 16 random
+# bytes in hex about 120, "a" * 32 zero.
+MIN_SECRET_BITS = 100
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+def estimated_bits(key: str) -> float:
+    """Entropy estimate: length times the Shannon entropy of the key's own characters."""
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return max(0.0, per_char * len(key))
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a SECRET_KEY that is short, a placeholder, or too predictable to sign sessions."""
+    lowered = key.lower()
+    if len(key) < 32:
+        raise ConfigError(f"SECRET_KEY must be at least 32 characters in production. "
+                          f"Make one with: {MAKE_A_KEY}")
+    word = next((w for w in PLACEHOLDER_WORDS if w in lowered), None)
+    if word:
+        raise ConfigError(f"SECRET_KEY looks like a placeholder (it contains {word!r}). "
+                          f"Make a real one with: {MAKE_A_KEY}")
+    if estimated_bits(key) < MIN_SECRET_BITS:
+        raise ConfigError(f"SECRET_KEY is too predictable (about {estimated_bits(key):.0f} bits; "
+                          f"at least {MIN_SECRET_BITS} needed). Make one with: {MAKE_A_KEY}")
+
+
+def check_origins(origins: list[str]) -> None:
+    """Every allowed origin is one exact scheme://host[:port]: no wildcard, no path."""
+    for origin in origins:
+        if "*" in origin:
+            raise ConfigError(f"ALLOWED_ORIGINS may not contain a wildcard ({origin!r}): list "
+                              "each origin that may open a socket, e.g. https://attune.example")
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or \
+                parts.query or parts.fragment:
+            raise ConfigError(f"ALLOWED_ORIGINS entry {origin!r} is not an origin; write it as "
+                              "scheme://host[:port], e.g. https://attune.example")
+
+
+def check_smtp_url(url: str) -> None:
+    """smtp://[user:pass@]host[:port] (STARTTLS) or smtps://… (TLS from the start)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ConfigError("SMTP_URL must look like smtps://user:password@mail.example:465 or "
+                          "smtp://user:password@mail.example:587 (STARTTLS)")
+
+
 def _split(value: str | None) -> list[str]:
     return [v.strip().rstrip("/") for v in (value or "").split(",") if v.strip()]
 
@@ -36,7 +94,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the app's settings from environment variables.
 
     ``ATTUNE_ENV`` is ``development`` (default) or ``production``. In production SECRET_KEY,
-    DATABASE_URL and PUBLIC_URL are required and the app refuses to start without them.
+    DATABASE_URL, PUBLIC_URL and SMTP_URL are required, the key must be a real random one, debug mode is
+    refused, and ALLOWED_ORIGINS (in any mode) lists exact origins, never a wildcard.
     """
     env = dict(os.environ if env is None else env)
     mode = env.get("ATTUNE_ENV", "development")
@@ -46,11 +105,14 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     port = int(env.get("PORT", "5000"))
 
     if production:
-        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL") if not env.get(k)]
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "SMTP_URL")
+                   if not env.get(k)]
         if missing:
             raise ConfigError("Attune refuses to start in production without " + ", ".join(missing))
-        if len(env["SECRET_KEY"]) < 32:
-            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        check_secret_key(env["SECRET_KEY"])
+        if env.get("FLASK_DEBUG", "").strip().lower() in TRUTHY:
+            raise ConfigError("Attune refuses to start in production in debug mode (FLASK_DEBUG "
+                              "or --debug): the debugger would let anyone run code. Unset it.")
 
     secret_key = env.get("SECRET_KEY") or _dev_secret_key()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'attune.sqlite3'}"
@@ -64,11 +126,16 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     if not origins:
         origins = [public_url] if public_url else [
             f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    check_origins(origins)
     redis_url = env.get("REDIS_URL", "")
     try:
         safety_resources = parse_resources(env.get("SAFETY_RESOURCES"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    smtp_url = env.get("SMTP_URL", "")
+    if smtp_url:
+        check_smtp_url(smtp_url)
+    mail_host = urlsplit(public_url).hostname if public_url else None
 
     return {
         "ENV_NAME": mode,
@@ -80,6 +147,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RP_NAME": "Attune",
         "ALLOWED_ORIGINS": origins,
         "REDIS_URL": redis_url,
+        # Mail: over SMTP when SMTP_URL is set, else one .eml file per message in MAIL_DIR.
+        "SMTP_URL": smtp_url,
+        "MAIL_FROM": env.get("MAIL_FROM") or f"Attune <no-reply@{mail_host or 'localhost'}>",
+        "MAIL_DIR": env.get("MAIL_DIR") or str(INSTANCE_DIR / "mail"),
         "SOCKETIO_MESSAGE_QUEUE": redis_url or None,
         # Redis pub/sub ignores the db number: deployments sharing a Redis need their own channel.
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "attune"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import Flask, Request, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from app.domain.errors import DomainError
 
@@ -36,8 +39,45 @@ def error_response(status: int, message: str, code: str) -> tuple[object, int]:
     return render_template("error.html", status=status, message=message), status
 
 
+class InvalidJSON(BadRequest):
+    """A JSON body that cannot be parsed, or is not the object a route needs."""
+
+    def __init__(self, message: str, code: str = "invalid_json") -> None:
+        super().__init__(message)
+        self.message, self.error_code = message, code
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body as an object, else a 400 that says what is wrong."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidJSON("The request body must be a JSON object, like {\"key\": \"value\"}.",
+                          code="invalid")
+    return data
+
+
+def _check_json_body() -> tuple[object, int] | None:
+    """Every request that says it carries JSON must carry valid JSON, whatever the route."""
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"} or not request.is_json:
+        return None
+    try:
+        json.loads(request.get_data(cache=True))
+    except json.JSONDecodeError as exc:
+        return error_response(400, f"The request body isn't valid JSON ({exc.msg} at line "
+                                   f"{exc.lineno}, column {exc.colno}).", "invalid_json")
+    except UnicodeDecodeError:
+        return error_response(400, "The request body isn't valid JSON (it must be UTF-8 text).",
+                              "invalid_json")
+    return None
+
+
 def init_errors(app: Flask) -> None:
-    """Register the handlers."""
+    """Register the handlers, and the JSON check that runs before every view."""
+    app.before_request(_check_json_body)
+
+    @app.errorhandler(InvalidJSON)
+    def invalid_json(e: InvalidJSON) -> tuple[object, int]:
+        return error_response(400, e.message, e.error_code)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError) -> tuple[object, int]:

@@ -1,9 +1,9 @@
 """Train the listener guard's linear model offline and export pure-Python weights.
 
 Uses scikit-learn (a dev tool) here only; the app scores the exported JSON without it.
-Training data: the moves we wrote (tests/domain/guard/data/written-train.txt), the couples'
-dev corpus (tests/data/listener-moves-dev.csv) and AnnoMI rows with split=dev. AnnoMI test rows
-are never read here.
+Training data: only the moves we wrote (tests/domain/guard/data/written-train*.txt) and the
+couples' dev corpus (tests/data/listener-moves-dev.csv). AnnoMI is never read here: nothing is
+trained, tuned or selected on it (the benchmark reads its test split once, to report).
 
     .venv/bin/python scripts/train_guard.py            # cross-validate, then export weights
     .venv/bin/python scripts/train_guard.py --cv-only  # estimates only
@@ -26,7 +26,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from app.domain.guard import decide
-from app.domain.guard.decide import classify
+from app.domain.guard.decide import classify, no_words_label
 from app.domain.guard.evaluate import LABEL_CODES, Example, Report, evaluate, read_written
 from app.domain.guard.features import features
 from app.domain.guard.labels import LABELS, action_for
@@ -34,7 +34,14 @@ from app.domain.guard.model import WEIGHTS_PATH, LinearModel
 
 DATA = ROOT / "tests" / "domain" / "guard" / "data"
 DEV_CSV = ROOT / "tests" / "data" / "listener-moves-dev.csv"
-ANNOMI_CSV = ROOT.parent / "shared" / "data" / "annomi" / "therapist-moves.csv"
+
+
+def read_train_written() -> list[Example]:
+    """Every training file we wrote (written-train.txt, written-train-more.txt, ...)."""
+    out: list[Example] = []
+    for path in sorted(DATA.glob("written-train*.txt")):
+        out.extend(read_written(path))
+    return out
 
 
 _FEATURE_CACHE: dict[tuple[str, str], dict[str, float]] = {}
@@ -59,17 +66,6 @@ def read_dev() -> list[tuple[str, Example]]:
                 Example(text=r["text"], label=r["label"], speaker_said=r["speaker_said"]),
             )  # type: ignore[arg-type]
             for r in csv.DictReader(fh)
-        ]
-
-
-def read_annomi_dev() -> list[tuple[str, Example]]:
-    if not ANNOMI_CSV.exists():
-        return []
-    with ANNOMI_CSV.open(encoding="utf-8", newline="") as fh:
-        return [
-            (r["transcript_id"], Example(text=r["text"], label=r["label"]))  # type: ignore[arg-type]
-            for r in csv.DictReader(fh)
-            if r["split"] == "dev"  # never the test split
         ]
 
 
@@ -104,11 +100,23 @@ def fit(
 HOLD = decide.HOLD_THRESHOLD
 
 
-def predictor(model: LinearModel, **kw: float):  # type: ignore[no-untyped-def]
+class Saved:
+    """Stands in for the encoder: its probabilities for each message, computed by
+    scripts/train_guard_encoder.py (out of fold), so a blend is scored through ``classify``."""
+
+    def __init__(self, exs: Sequence[Example], rows: Sequence[Sequence[float]]) -> None:
+        self.by_key = {(e.text, e.speaker_said): dict(zip(LABELS, r)) for e, r in zip(exs, rows)}
+
+    def probabilities(self, text: str, *, speaker_said: str = "") -> dict[str, float]:
+        return self.by_key[(text, speaker_said)]
+
+
+def predictor(model: LinearModel, **kw: object):  # type: ignore[no-untyped-def]
     kw.setdefault("hold_threshold", HOLD)
 
     def predict(ex: Example):  # type: ignore[no-untyped-def]
-        label = classify(ex.text, speaker_said=ex.speaker_said, model=model, **kw) or "sympathy"
+        label = classify(ex.text, speaker_said=ex.speaker_said, model=model, **kw)  # type: ignore[arg-type]
+        label = label or no_words_label(ex.text)
         return label, action_for(label)
 
     return predict
@@ -128,33 +136,75 @@ def folds(keys: Sequence[str], k: int, seed: int = 7) -> list[set[str]]:
     return [set(uniq[i::k]) for i in range(k)]
 
 
+def blend_grid(  # type: ignore[no-untyped-def]
+    enc, base, dev, holdout, short, kw, weights=(0.0, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0),
+    thresholds=(0.4, 0.5, 0.6, 0.7),
+) -> None:
+    """Stop / false hold of each blend weight and hold threshold: no-dev and dev CV decide;
+    the written holdout and the short replies are printed beside them, never chosen on."""
+    dev_ex = [ex for _, ex in dev]
+    m0 = fit(base, **kw)
+    nodev_enc = Saved(dev_ex + holdout + short, enc["dev"] + enc["holdout"] + enc["short"])
+    cv_enc = Saved(dev_ex, enc["dev_cv"]) if "dev_cv" in enc else None
+    fold_models = []
+    for fold in folds([s for s, _ in dev], 10) if cv_enc is not None else ():
+        fold_models.append((fold, fit(base + [(ex, 1.0) for s, ex in dev if s not in fold], **kw)))
+    print("weight thr | no-dev dev    | dev CV        | holdout (no-dev) | short (no-dev)")
+    for w in weights:
+        for t in thresholds:
+            opts = {"encoder": nodev_enc, "encoder_weight": w, "hold_threshold": t}
+            cells = [evaluate(dev_ex, predict=predictor(m0, **opts))]
+            preds: dict[int, tuple[str, str]] = {}
+            for fold, m in fold_models if cv_enc is not None else ():
+                p = predictor(m, encoder=cv_enc, encoder_weight=w, hold_threshold=t)
+                for i, (s, ex) in enumerate(dev):
+                    if s in fold:
+                        preds[i] = p(ex)
+            if preds:
+                it = iter([preds[i] for i in range(len(dev))])
+                cells.append(evaluate(dev_ex, predict=lambda ex, it=it: next(it)))
+            cells.append(evaluate(holdout, predict=predictor(m0, **opts)))
+            cells.append(evaluate(short, predict=predictor(m0, **opts)))
+            print(f"{w:.1f}    {t:.1f} | " + " | ".join(
+                f"{r.stop_rate:.3f}/{r.false_hold:.3f}" for r in cells), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cv-only", action="store_true")
     ap.add_argument("--c", type=float, default=1.0)
-    ap.add_argument("--annomi-weight", type=float, default=0.3)
     ap.add_argument("--written-weight", type=float, default=1.0)
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--hold-threshold", type=float, default=decide.HOLD_THRESHOLD)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--encoder-weight", type=float, default=decide.ENCODER_WEIGHT)
+    ap.add_argument(
+        "--encoder-probs",
+        type=Path,
+        help="JSON from train_guard_encoder.py --no-dev --cv: score blends of both models",
+    )
     args = ap.parse_args()
     global HOLD
     HOLD = args.hold_threshold
 
-    written = read_written(DATA / "written-train.txt")
+    written = read_train_written()
     holdout = read_written(DATA / "written-holdout.txt")
+    short = read_written(DATA / "short-replies.txt")
     dev = read_dev()
-    annomi = read_annomi_dev()
-    ww, aw = args.written_weight, args.annomi_weight
-    base = [(ex, ww) for ex in written] + [(ex, aw) for _, ex in annomi]
+    ww = args.written_weight
+    base = [(ex, ww) for ex in written]
     kw = {"c": args.c, "min_count": args.min_count}
 
+    if args.encoder_probs:
+        blend_grid(json.loads(args.encoder_probs.read_text()), base, dev, holdout, short, kw)
+        return
     if not args.no_cv:
         # 1. No couples' dev rows at all: the closest thing to an unseen couples corpus.
         m0 = fit(base, **kw)
         show("no-dev model -> dev.csv", evaluate([ex for _, ex in dev], predict=predictor(m0)))
         show("no-dev model -> written holdout", evaluate(holdout, predict=predictor(m0)))
+        show("no-dev model -> short replies", evaluate(short, predict=predictor(m0)))
         # 2. 10-fold CV over dev scenarios (each scenario is held out with all its rows).
         preds: dict[int, tuple[str, str]] = {}
         keys = [s for s, _ in dev]
@@ -171,25 +221,6 @@ def main() -> None:
         if args.verbose:
             for ex, got in cv.mistakes:
                 print(f"   {ex.label:15s} -> {got:15s} {ex.text[:90]}")
-        # 3. AnnoMI dev, 5-fold CV by transcript (still only dev rows).
-        if annomi:
-            apreds: list[tuple[str, str]] = []
-            aex: list[Example] = []
-            akeys = [t for t, _ in annomi]
-            for fold in folds(akeys, 5):
-                train = (
-                    [(ex, ww) for ex in written]
-                    + [(ex, 1.0) for _, ex in dev]
-                    + [(ex, aw) for t, ex in annomi if t not in fold]
-                )
-                m = fit(train, **kw)
-                p = predictor(m)
-                for t, ex in annomi:
-                    if t in fold:
-                        aex.append(ex)
-                        apreds.append(p(ex))
-            it = iter(apreds)
-            show("AnnoMI dev 5-fold CV by transcript", evaluate(aex, predict=lambda ex: next(it)))
     if args.cv_only:
         return
     full = base + [(ex, 1.0) for _, ex in dev]
@@ -202,6 +233,7 @@ def main() -> None:
     WEIGHTS_PATH.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {WEIGHTS_PATH.relative_to(ROOT)}: {len(model.weights)} features")
     show("final model -> written holdout", evaluate(holdout, predict=predictor(model)))
+    show("final model -> short replies", evaluate(short, predict=predictor(model)))
 
 
 if __name__ == "__main__":

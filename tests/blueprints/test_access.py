@@ -23,7 +23,7 @@ PUBLIC = {
 
 # Every other route needs a signed-in user; path templates get placeholder ids.
 PRIVATE = [
-    ("POST", "/logout"), ("POST", "/logout-all"),
+    ("POST", "/logout"), ("POST", "/logout-all"), ("GET", "/api/me"),
     ("GET", "/pair"), ("POST", "/pair/invite"), ("GET", "/pair/qr.svg"),
     ("POST", "/i/sometokensometokensometoken"), ("POST", "/pair/code"),
     ("GET", "/pair/unpair"), ("POST", "/pair/unpair"),

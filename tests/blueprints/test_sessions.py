@@ -167,3 +167,13 @@ def test_removing_a_passkey_ends_other_sessions_but_keeps_this_one(app: Any) -> 
     assert not lost_socket.connected() and lost.get("/settings").status_code == 302
     assert here.get("/settings").status_code == 200
     assert [r.device for r in records()] == ["Chrome on Linux"]
+
+
+def test_a_client_learns_its_own_user_id(app: Any) -> None:
+    user = create_user("ana@example.com", "Ana")
+    b = device(app, IPHONE)
+    assert b.get("/api/me").get_json() == {
+        "ok": True, "user": {"id": user.id, "name": "Ana", "email": "ana@example.com"}}
+    b.post("/logout")
+    resp = b.get("/api/me")
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "unauthorized"

@@ -75,7 +75,7 @@ def test_check_prints_the_verdict(runner: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert "label:      advice" in result.output
     assert "action:     block" in result.output
-    assert "It sounds like you felt jealous when I danced with Leah" in result.output
+    assert "jealous" in result.output.split("suggestion:")[1]
 
 
 def test_check_without_context(runner: FlaskCliRunner) -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.errors import json_object
 from app.extensions import limiter
 from app.security import end_session, start_session
 from app.services import accounts, passkeys, sessions
 from app.services.accounts import AccountError
-from app.services.passkeys import PasskeyError
 
 bp = Blueprint("auth", __name__)
 
@@ -35,13 +34,6 @@ def _remember_next() -> None:
     """Keep where to go after signing in (an invite page, say) across the sign-in pages."""
     if request.args.get("next"):
         session["after_login"] = _next_url()
-
-
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise PasskeyError("The request body must be a JSON object.", code="invalid")
-    return data
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -113,11 +105,19 @@ def logout_all() -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
+@bp.get("/api/me")
+@login_required
+def me() -> ResponseReturnValue:
+    """Who this session belongs to: how a client outside the browser learns its user id."""
+    return jsonify(ok=True, user={"id": current_user.id, "name": current_user.display_name,
+                                  "email": current_user.email})
+
+
 @bp.post("/auth/passkey/register/options")
 @limiter.limit(PASSKEY_LIMIT)
 def passkey_register_options() -> ResponseReturnValue:
     """Options for creating a passkey: for a new account, or for the signed-in one."""
-    data = _json_body()
+    data = json_object()
     if current_user.is_authenticated:
         options = passkeys.begin_registration(user=current_user)
     else:
@@ -129,7 +129,7 @@ def passkey_register_options() -> ResponseReturnValue:
 @limiter.limit(PASSKEY_LIMIT)
 def passkey_register_verify() -> ResponseReturnValue:
     """Check the new passkey; a passkey-only sign-up is signed in at once."""
-    data = _json_body()
+    data = json_object()
     signed_in = current_user.is_authenticated
     user, passkey = passkeys.finish_registration(
         credential=data.get("credential"), name=data.get("name"),
@@ -153,7 +153,7 @@ def passkey_login_options() -> ResponseReturnValue:
 @limiter.limit(PASSKEY_LIMIT)
 def passkey_login_verify() -> ResponseReturnValue:
     """Check the passkey's assertion and sign in."""
-    data = _json_body()
+    data = json_object()
     user = passkeys.finish_authentication(credential=data.get("credential"))
     target = _next_url()
     start_session(user)

@@ -14,6 +14,7 @@ from app.blueprints.decorators import partner_required
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.exercises import prompts as deck
+from app.errors import json_object
 from app.services import exercises, prompts
 
 bp = Blueprint("exercises", __name__)
@@ -77,8 +78,7 @@ def propose_form() -> ResponseReturnValue:
 @login_required
 def propose_json() -> ResponseReturnValue:
     """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?}``."""
-    body = request.get_json(silent=True)
-    exercise = exercises.propose(current_user, body)
+    exercise = exercises.propose(current_user, json_object())
     return jsonify(ok=True, exercise_id=exercise.id,
                    url=url_for("exercises.live", exercise_id=exercise.id)), 201
 

@@ -7,7 +7,7 @@ suggestion), following docs/listener-moves.md.
 
 from __future__ import annotations
 
-from app.domain.guard.decide import classify
+from app.domain.guard.decide import classify, no_words_label
 from app.domain.guard.labels import (
     ALLOWED_LABELS,
     BLOCK_LABELS,
@@ -36,18 +36,17 @@ __all__ = [
     "reflection_starter",
 ]
 
-# A message with no words (empty, emoji only) is neither a reflection nor a question: it is
-# nudged, so gentle mode still lets a heart through.
-_NO_WORDS_LABEL: Label = "sympathy"
+def judge(text: str, *, speaker_said: str = "", attempt: int | None = None) -> Verdict:
+    """Label one listener message and say whether it may reach the speaker, and why.
 
-
-def judge(text: str, *, speaker_said: str = "") -> Verdict:
-    """Label one listener message and say whether it may reach the speaker, and why."""
+    ``attempt`` counts the listener's held messages in a row (0 for the first) so that each
+    new try gets a different suggestion.
+    """
     found = classify(text, speaker_said=speaker_said, model=default_model())
-    label = _NO_WORDS_LABEL if found is None else found
+    label = no_words_label(text) if found is None else found
     return Verdict(
         label=label,
         action=action_for(label),
-        reason=reason_for(found),
-        suggestion=suggestion_for(label, text=text, speaker_said=speaker_said),
+        reason=reason_for(None if found is None and label == "sympathy" else label),
+        suggestion=suggestion_for(label, text=text, speaker_said=speaker_said, attempt=attempt),
     )

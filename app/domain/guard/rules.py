@@ -275,6 +275,36 @@ DECISIVE: Final[tuple[tuple[str, Label], ...]] = (
 )
 
 
+# Short presence and thanks are listening (docs/listener-moves.md, close calls): a message made
+# only of these is let through whatever the model thinks, since a couple meets it in the first
+# minute.  Matched against the whole message's words ("?" and "!" dropped).
+_PRESENCE_UNIT = (
+    r"(?:m+|m+h+m+|mm-hmm|mm hmm|hmm+|uh-huh|uh huh|ok+|okay+|o-okay|yeah+|yes|yep|right|oh+|ah+"
+    r"|wow+|whoa|woah|oof|ooh|omg|oh my (?:god|gosh)|gosh|god|damn|oh no|oh man|i see|got it"
+    r"|gotcha|go on|go ahead|go slow|keep going|keep talking|tell me(?: more)?|say more|and then"
+    r"|(?:i'm|im|i am) (?:(?:right|still) )?(?:here|listening|with you)(?: with you| for you| to you)?"
+    r"|i hear you|i'm not going anywhere|take (?:your|all the) time(?: you need)?|no rush"
+    r"|there's no rush|whenever you're ready|i want to hear (?:it|more|all of it)|love|babe|hun"
+    r"|honey|sweetheart|baby)"
+)
+PRESENCE: Final = re.compile(rf"^{_PRESENCE_UNIT}(?: {_PRESENCE_UNIT})*$")
+THANKS: Final = re.compile(
+    r"^(?:(?:oh|ok|okay|hey|love|babe|honestly|really|just) )*(?:thank you|thanks|thank u|ty)"
+    r"(?: so much| for (?:telling|sharing|saying|trusting|being honest|being so honest|letting"
+    r" me|opening up|explaining|talking|coming to me)\b.*)?$"
+)
+# Emoji that scorn or shrug off what was said; any other emoji on its own is presence.
+DISMISSIVE_EMOJI: Final[dict[str, Label]] = {
+    "\U0001f644": "judgement",  # face with rolling eyes
+    "\U0001f612": "judgement",  # unamused face
+    "\U0001f971": "judgement",  # yawning face
+    "\U0001f634": "judgement",  # sleeping face
+    "\U0001f937": "minimizing",  # person shrugging
+    "\U0001f602": "judgement",  # face with tears of joy: laughing at it
+    "\U0001f923": "judgement",  # rolling on the floor laughing
+}
+
+
 @lru_cache(maxsize=2048)
 def cues(sentence: str) -> frozenset[str]:
     """Names of the cues found in one sentence (its tokens joined by single spaces)."""

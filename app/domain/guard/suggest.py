@@ -23,7 +23,7 @@ QUESTION_BANK: Final[tuple[str, ...]] = CURIOUS_QUESTIONS + (
     "What's that like for you?",
     "What would help most right now?",
 )
-FALLBACK_REFLECTION: Final = "It sounds like this really matters to you…"
+FALLBACK_REFLECTION: Final = "It sounds like this really matters to you."
 
 REASONS: Final[dict[Label, str]] = {
     "reflection": "Lovely: you're saying back what they feel in your own words.",
@@ -216,7 +216,7 @@ def _swap_persons(sentence: str) -> str:
 
 
 def reflection_starter(speaker_said: str) -> str:
-    """Turn the speaker's words into 'It sounds like …' with I/you swapped, or a fallback."""
+    """The speaker's words as one whole sentence, 'It sounds like ...', with I/you swapped."""
     candidates = [s for s in sentences(clean(speaker_said)) if not s.rstrip().endswith("?")]
     if not candidates:
         return FALLBACK_REFLECTION
@@ -228,44 +228,178 @@ def reflection_starter(speaker_said: str) -> str:
     if len(words) < 2 or not re.search(r"[A-Za-z]", chosen):
         return FALLBACK_REFLECTION
     if len(words) > _MAX_WORDS:
-        chosen = " ".join(words[:_MAX_WORDS]).rstrip(" ,;:-")
+        return FALLBACK_REFLECTION  # a cut sentence would not be a whole one
     swapped = _swap_persons(chosen)
     first = swapped.split()[0]
     if first.lower() in _LOWER_START or first in {"You", "You're", "You've", "You'd", "You'll"}:
         swapped = swapped[0].lower() + swapped[1:]
     if re.match(r"(?i)it (?:sounds|seems) like\b", swapped):
-        return swapped[0].upper() + swapped[1:] + "…"
-    return f"It sounds like {swapped}…"
+        return swapped[0].upper() + swapped[1:] + "."
+    return f"It sounds like {swapped}."
 
 
-def _question(label: Label, text: str) -> str:
-    if label == "closed_question":
-        if re.search(r"(?i)\b(?:feel|felt|scared|angry|hurt|upset|sad|embarrass)", text):
-            return "How did that make you feel?"
-        return _pick(("Can you tell me more about that?", "What was that like for you?"), text)
-    if label == "self_focus":
-        return _pick(("What has been the hardest part for you?", "What's that like for you?"), text)
-    return _pick(
-        (
-            "What do you need right now?",
-            "What do you wish I understood about what you're feeling?",
-            "What has been the hardest part for you?",
-            "Can you tell me more about that?",
-        ),
-        text,
-    )
+# Feelings a speaker names, as they are said after "I feel" / "I'm" ("left out", "jealous").
+_FEELINGS = (
+    "scared|afraid|frightened|terrified|anxious|nervous|worried|hurt|sad|lonely|alone|angry|mad"
+    "|furious|frustrated|annoyed|upset|ashamed|embarrassed|guilty|jealous|insecure|invisible"
+    "|ignored|forgotten|left out|rejected|unwanted|unloved|abandoned|exhausted|tired|drained"
+    "|overwhelmed|stuck|trapped|lost|torn|confused|proud|happy|excited|thrilled|relieved"
+    "|grateful|glad|heartbroken|crushed|gutted|devastated|betrayed|humiliated|small|useless"
+    "|stupid|judged|blamed|dismissed|unappreciated|taken for granted|let down|disappointed"
+    "|helpless|powerless|resentful|bitter|numb|empty|broken|worn out|burnt out|burned out"
+    "|fed up|hopeless|desperate|panicked|stressed|pressured|unattractive|ugly|sick|awful"
+    "|terrible|horrible|miserable|depressed|buzzing|over the moon|on edge|homesick"
+    "|unheard|unseen|like a failure|like a bad \\w+|like an outsider|like a guest"
+    "|like a single parent|like a burden"
+)
+_FEELING = re.compile(
+    r"(?i)\b(?:i|i'm|i am|i've been|i was|i feel|i felt|i'm feeling|i've felt|i get|i got|makes me"
+    r"|made me|left me|leaves me)\s+(?:so |really |very |just |a bit |kind of |kinda |pretty |still "
+    r"|totally |completely |quite |feeling |feel |felt |all )*(" + _FEELINGS + r")\b"
+)
+_GLAD = frozenset(
+    {"proud", "happy", "excited", "thrilled", "relieved", "grateful", "glad", "buzzing",
+     "over the moon"}
+)
+_JOY: Final = (
+    "You're so {f}! What was the best moment?",
+    "It sounds like you're {f}, and you've earned it.",
+    "You're {f}. Tell me more about it!",
+)
+_PAST = re.compile(r"(?i)\b(?:i was|i felt|made me|left me|i got)\b")
+
+# What to offer instead of a held move, by label: whole sentences the listener can send.
+# "{f}" is the feeling the speaker named; the questions ask about it when they named none.
+_WITH_FEELING: Final[dict[str, tuple[str, ...]]] = {
+    "advice": (
+        "It sounds like you feel {f}, and you don't need me to fix it right now.",
+        "You feel {f}. What's the hardest part of it for you?",
+        "I can hear how {f} you feel. What do you need from me right now?",
+    ),
+    "judgement": (
+        "It makes sense that you feel {f}.",
+        "You feel {f}, and I want to understand why it hits you that way.",
+        "What's it like for you, feeling this {f}?",
+    ),
+    "defensiveness": (
+        "You felt {f}, and I want to hear that before I say anything about my side.",
+        "It sounds like you were left feeling {f}. What was that like for you?",
+        "I hear that you feel {f}. Can you tell me more about it?",
+    ),
+    "self_focus": (
+        "It sounds like you feel {f}. What's that like for you?",
+        "You're feeling {f}, and I want to hear more about it.",
+        "What's the hardest part of feeling {f} for you?",
+    ),
+    "minimizing": (
+        "It sounds like you feel really {f}, and that isn't small.",
+        "You feel {f}, and that makes sense.",
+        "This has left you feeling {f}. What's that been like?",
+    ),
+    "sympathy": (
+        "It sounds like you feel {f}.",
+        "You're feeling {f}, and I'm here with you in it.",
+        "That sounds so hard. You feel {f}.",
+    ),
+    "information": (
+        "You feel {f}. What does it mean for you?",
+        "It sounds like you feel {f}. Can you tell me more?",
+        "What's it like for you, feeling {f}?",
+    ),
+    "closed_question": (
+        "What was it like for you, feeling {f}?",
+        "What's underneath feeling {f}, do you think?",
+        "How has feeling {f} been for you?",
+    ),
+}
+_ASK_FEELING: Final[dict[str, tuple[str, ...]]] = {
+    "advice": (
+        "How are you feeling about it right now?",
+        "What's the hardest part of this for you?",
+        "What do you need from me right now?",
+    ),
+    "judgement": (
+        "What was that like for you?",
+        "How did that leave you feeling?",
+        "What do you wish I understood about how you feel?",
+    ),
+    "defensiveness": (
+        "How did that leave you feeling?",
+        "What was that like for you?",
+        "What do you wish I understood about what you're feeling?",
+    ),
+    "self_focus": (
+        "What has this been like for you?",
+        "What's the hardest part of this for you?",
+        "How are you feeling about it?",
+    ),
+    "minimizing": (
+        "How big does this feel for you right now?",
+        "What's it been like carrying this?",
+        "How are you feeling about it?",
+    ),
+    "sympathy": (
+        "How are you feeling about it?",
+        "What's this been like for you?",
+        "What do you need right now?",
+    ),
+    "information": (
+        "What does this mean for you?",
+        "How are you feeling about it?",
+        "What's the hardest part of this for you?",
+    ),
+    "closed_question": (
+        "What was that like for you?",
+        "How did that make you feel?",
+        "Can you tell me more about that?",
+    ),
+}
+_NEXT_STEP: Final[dict[str, tuple[str, ...]]] = {
+    "reflection": ("Did I get that right?", "Is there more?", "Is there more you want me to hear?"),
+    "open_question": ("Did I get that right?", "Is there more?", "What else is there?"),
+    "check": ("Is there more?", "What do you need right now?", "Did I get that right?"),
+}
 
 
-def suggestion_for(label: Label, *, text: str, speaker_said: str) -> str:
-    """What to try instead (or next): a reflection starter or a question from the bank."""
-    has_context = bool(sentences(clean(speaker_said)))
-    if label == "reflection":
-        return "Did I get that right?"
-    if label in ("open_question", "check"):
-        return reflection_starter(speaker_said) if has_context else "Is there more?"
-    if label in ("closed_question", "information", "self_focus") or not has_context:
-        return _question(label, text)
-    return reflection_starter(speaker_said)
+def feeling_named(speaker_said: str) -> tuple[str, bool] | None:
+    """The feeling the speaker named ("jealous") and whether they said it in the past tense."""
+    match = _FEELING.search(clean(speaker_said))
+    if match is None:
+        return None
+    return match.group(1).lower(), bool(_PAST.search(match.group(0)))
+
+
+def _with_feeling(template: str, feeling: str, past: bool) -> str:
+    text = template.replace("{f}", feeling)
+    if feeling.startswith("like "):
+        # "You feel like a guest", not "You feel really like a guest" or "how like a guest".
+        text = text.replace("really " + feeling, feeling).replace("how " + feeling, "how much")
+        text = text.replace("this " + feeling, feeling)
+    if past:
+        text = re.sub(r"\b([Yy]ou) feel\b", r"\1 felt", text)
+    return text
+
+
+def suggestion_for(
+    label: Label, *, text: str, speaker_said: str, attempt: int | None = None
+) -> str:
+    """What to try instead (or next), fitted to the label: it names the speaker's feeling, or
+    asks about it.  Whole sentences; ``attempt`` (0, 1, 2, ...) gives a different one each time
+    the listener is held in a row, and without it the text picks one (stable for the same text).
+    """
+    if label in _NEXT_STEP:
+        options = _NEXT_STEP[label]
+    else:
+        named = feeling_named(speaker_said)
+        if named is None:
+            options = _ASK_FEELING[label]
+        elif named[0] in _GLAD:
+            options = tuple(t.replace("{f}", named[0]) for t in _JOY)
+        else:
+            options = tuple(_with_feeling(t, *named) for t in _WITH_FEELING[label])
+    if attempt is None:
+        return _pick(options, text)
+    return options[attempt % len(options)]
 
 
 def reason_for(label: Label | None) -> str:

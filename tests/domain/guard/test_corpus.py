@@ -33,3 +33,11 @@ def test_written_holdout_never_trained_on() -> None:
     assert report.rows > 100
     assert report.stop_rate >= 0.85, report.as_json()
     assert report.false_hold <= 0.05, report.as_json()
+
+
+def test_short_replies_written_apart_are_judged_well() -> None:
+    # Presence, thanks and short validation get through; short fixing and brushing-off do not.
+    report = evaluate(read_written(HOLDOUT.with_name("short-replies.txt")), predict=default_predict)
+    assert report.rows >= 100
+    assert report.stop_rate >= 0.90, report.as_json()
+    assert report.false_hold <= 0.08, report.as_json()

@@ -55,6 +55,21 @@ CLOSE_CALLS = [
     ("It sounds like you're exhausted. You should sleep more.", "advice"),
     ("You were so proud when they called your name", "reflection"),
     ("Nice, but don't get your hopes up", "minimizing"),
+    # Short presence and thanks are listening, not a move to hold.
+    ("Mm, go on.", "check"),
+    ("I'm listening.", "check"),
+    ("Take your time.", "check"),
+    ("ok", "check"),
+    ("wow", "check"),
+    ("Thank you for telling me.", "reflection"),
+    ("That makes sense.", "reflection"),
+]
+
+# Short fixing and brushing-off are still held, however short.
+SHORT_HOLDS = [
+    ("Chill out.", "judgement"),
+    ("Just leave then.", "advice"),
+    ("Me too lol", "self_focus"),
 ]
 
 # The same rules in wording the guard was never trained on.
@@ -84,7 +99,9 @@ FRESH_WORDINGS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "label"), DOC_EXAMPLES + CLOSE_CALLS + FRESH_WORDINGS)
+@pytest.mark.parametrize(
+    ("text", "label"), DOC_EXAMPLES + CLOSE_CALLS + SHORT_HOLDS + FRESH_WORDINGS
+)
 def test_label(text: str, label: str) -> None:
     assert judge(text).label == label
 
