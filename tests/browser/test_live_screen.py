@@ -330,6 +330,9 @@ def test_the_listener_waits_for_something_to_reflect(phone, live_server) -> None
     xia = phone("light").new_page()
     yan = phone("light").new_page()
     _start_exercise(live_server, xia, yan, ("Xia", "Yan"))
+    # The turn's time, said gently: Speaker–Listener suggests about 10 minutes a turn.
+    expect(yan.locator("#ex-floor-turn")).to_have_text(
+        "Turn 1 of 2 · you listen · about 10 min a turn")
     box = yan.get_by_role("textbox", name="Say back what you heard, or ask Xia")
     expect(yan.locator("#ex-wait-share")).to_have_text(re.compile("Waiting for Xia to share"))
     expect(box).to_be_disabled()
@@ -342,3 +345,15 @@ def test_the_listener_waits_for_something_to_reflect(phone, live_server) -> None
     reflection = "It sounds like Monday was when it all started for you."
     _say(yan, reflection)
     expect(_log(xia).get_by_text(reflection)).to_be_visible()
+
+
+def test_small_links_are_finger_sized(phone, live_server) -> None:
+    page = phone("light").new_page()
+    page.goto("/login")
+    box = page.get_by_role("link", name="Create an account").bounding_box()
+    assert box is not None and box["height"] >= 44, box
+    page.goto("/signup")
+    sign_up_with_password(page, "Zed", unique_email("zed"))
+    page.goto("/settings")
+    box = page.get_by_role("link", name="Pairing", exact=True).bounding_box()
+    assert box is not None and box["height"] >= 44, box

@@ -207,6 +207,13 @@ function setupPrivacy() {
   });
 }
 
+/** The inviter's page moves on by itself when the partner accepts. */
+function setupWaitingInvite() {
+  if (!document.querySelector("[data-waiting-invite]")) return;
+  const socket = presenceSocket();
+  socket.on("paired", () => window.location.assign("/"));
+}
+
 function setupServiceWorker() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
@@ -217,4 +224,5 @@ setupPrivacy();
 setupPasskeys();
 setupCopy();
 setupPresence();
+setupWaitingInvite();
 setupServiceWorker();

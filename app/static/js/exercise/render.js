@@ -1,6 +1,8 @@
 // The live exercise screen's DOM: the log, the phase cards, the composer, the timers and the
 // guard's private note. It draws what it is given; it never talks to the server.
-import { breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime } from "./words.js";
+import {
+  breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock, turnElapsed,
+} from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -141,7 +143,8 @@ export class Screen {
     const speaking = view.my_floor;
     floor.dataset.role = phase === "on_break" ? "break" : (speaking ? "speaker" : "listener");
     const words = floorWords(view, this.ctx);
-    $("ex-floor-turn").textContent = words.turn;
+    this.floorTurn = words.turn;
+    this.renderTurnClock();
     $("ex-floor-title").textContent = words.title;
     $("ex-floor-hint").textContent = words.hint;
     $("ex-break-open").hidden = !this.has("call_break");
@@ -153,6 +156,13 @@ export class Screen {
       list.replaceChildren(...(instr || []).map((t) => el("li", null, t)));
       list.dataset.role = String(speaking);
     }
+  }
+
+  /** The banner's first line, with the turn's time said gently (updated every second). */
+  renderTurnClock() {
+    const clock = turnClock(turnElapsed(this.ctx.events(), Date.now()), this.view.suggested_turn_minutes);
+    const text = clock ? `${this.floorTurn} · ${clock}` : this.floorTurn;
+    if ($("ex-floor-turn").textContent !== text) $("ex-floor-turn").textContent = text;
   }
 
   renderProposed() {
@@ -359,6 +369,7 @@ export class Screen {
     const { view } = this;
     if (!view) return;
     const { partner } = this.ctx;
+    if ((view.phase === "active" || view.phase === "on_break") && this.floorTurn) this.renderTurnClock();
     if (view.phase === "on_break" && view.break?.ends_at) {
       const left = new Date(view.break.ends_at).getTime() - Date.now();
       $("break-timer").textContent = left > 0 ? `${fmtLeft(left)} left` : "Time's up: ready when you are";

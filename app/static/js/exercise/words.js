@@ -55,6 +55,33 @@ export function describe(e, { me, partner }) {
   }
 }
 
+/**
+ * How long the current turn has run, in ms, breaks left out: from the last ``started`` or
+ * ``roles_swapped`` event to ``now`` (or to the break in progress). Null before a turn starts.
+ */
+export function turnElapsed(events, now) {
+  let start = null;
+  let paused = 0;
+  let breakAt = null;
+  for (const e of events) {
+    const at = Date.parse(e.at);
+    if (e.type === "started" || e.type === "roles_swapped") { start = at; paused = 0; breakAt = null; }
+    else if (start !== null && e.type === "break_called") breakAt = at;
+    else if (start !== null && e.type === "resumed" && breakAt !== null) { paused += at - breakAt; breakAt = null; }
+  }
+  if (start === null) return null;
+  return Math.max(0, (breakAt ?? now) - start - paused);
+}
+
+/** The turn's time, said gently: a suggestion to keep in mind, never a cut-off. */
+export function turnClock(elapsedMs, suggestedMinutes) {
+  if (elapsedMs === null || !suggestedMinutes) return "";
+  const min = Math.floor(elapsedMs / 60000);
+  if (min < 1) return `about ${suggestedMinutes} min a turn`;
+  if (min <= suggestedMinutes) return `${min} of about ${suggestedMinutes} min`;
+  return `${min} min · about ${suggestedMinutes} suggested, no rush`;
+}
+
 /** The floor banner's three lines for ``view``. */
 export function floorWords(view, { partner }) {
   const speaking = view.my_floor;
