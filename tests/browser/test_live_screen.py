@@ -357,3 +357,29 @@ def test_small_links_are_finger_sized(phone, live_server) -> None:
     page.goto("/settings")
     box = page.get_by_role("link", name="Pairing", exact=True).bounding_box()
     assert box is not None and box["height"] >= 44, box
+
+
+def test_another_round_when_both_want_it(phone, live_server) -> None:
+    ada = phone("light").new_page()
+    bo = phone("dark").new_page()
+    _start_exercise(live_server, ada, bo, ("Ada", "Bo"))
+    _say(ada, "One small thing.")
+    ada.get_by_role("button", name="I feel heard").click()
+    expect(_floor(bo)).to_have_text("You have the floor")
+    _say(bo, "One small thing too.")
+    bo.get_by_role("button", name="I feel heard").click()
+    for page in (ada, bo):
+        expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
+
+    ada.get_by_role("button", name="Another round?").click()
+    expect(ada.locator("#ex-again-text")).to_contain_text("Waiting for Bo to say yes")
+    expect(bo.locator("#ex-again-text")).to_contain_text("Ada would like another round")
+    screenshot(bo, "exercise-another-round")
+    assert_accessible(bo, "exercise (another round offered)")
+    bo.get_by_role("button", name="Yes, another round").click()
+
+    expect(_floor(ada)).to_have_text("You have the floor")
+    expect(_floor(bo)).to_have_text("Ada has the floor — listen, reflect, ask")
+    expect(bo.locator("#ex-floor-turn")).to_contain_text("Round 2 · Turn 1 of 2 · you listen")
+    expect(_log(bo).get_by_text("Round 2: Ada has the floor.")).to_be_visible()
+    expect(bo.get_by_role("textbox", name="Say back what you heard, or ask Ada")).to_be_disabled()

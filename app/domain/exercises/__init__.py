@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.domain.exercises.actions import (
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -74,7 +75,7 @@ from app.domain.exercises.views import public_view
 
 __all__ = [
     "ACTION_TYPES", "CATALOG", "CHECK_TEXT", "RULES",
-    "Accept", "AccuracyMark", "Action", "CallBreak", "Cancel", "Check", "ClientAction",
+    "Accept", "AccuracyMark", "Action", "AnotherRound", "CallBreak", "Cancel", "Check", "ClientAction",
     "Confirm", "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly",
     "EndTurn", "Event", "EventType",
     "ExerciseKind", "ExerciseState", "FirstSpeakerChoice", "Guess", "ListenerMessage",

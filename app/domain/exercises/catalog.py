@@ -75,6 +75,8 @@ class ExerciseKind:
     check_text: str = CHECK_TEXT
     flow: Flow = "conversation"
     perspective: PerspectiveTexts | None = None
+    # After both turns the two may agree to go round again, up to this many rounds in all.
+    max_rounds: int = 3
 
 
 CONFIRM_CHOICES: tuple[ConfirmChoice, ...] = (

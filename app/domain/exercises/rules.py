@@ -114,6 +114,16 @@ _not_revealed_yet = _when(
 _told_something = _when(
     lambda s, a: s.last_share_at is not None and s.guess is not None,
     "Tell the moment first: share at least one piece of it.", "wrong_step")
+_nobody_rated_yet = _when(
+    lambda s, a: not s.ratings, "One of you has rated already, so this round is the last.",
+    "already_rated")
+_rounds_left = _when(
+    lambda s, a: s.round < get_kind(s.kind).max_rounds,
+    "That was the last round this exercise offers. Rate it, and start another any time.",
+    "no_more_rounds")
+_not_asked_yet = _when(
+    lambda s, a: a not in s.round_wanted,
+    "You asked already; waiting for your partner to say yes.", "already_asked")
 _not_marked_yet = _when(
     lambda s, a: not any(m.turn == s.turn for m in s.marks),
     "You have already marked this guess.", "already_marked")
@@ -150,6 +160,9 @@ RULES: Mapping[str, Rule] = MappingProxyType({
     "ready": Rule(frozenset({"on_break"}), conditions=(_not_ready_yet,)),
     "end_early": Rule(NOT_ENDED),
     "rate": Rule(frozenset({"rating"}), conditions=(_not_rated_yet,)),
+    # Both must want it: each asks once; the second ask starts the round.
+    "another_round": Rule(frozenset({"rating"}),
+                          conditions=(_nobody_rated_yet, _rounds_left, _not_asked_yet)),
     "name_moment": Rule(ACTIVE, "speaker", "Your partner names the moment; you'll guess how it felt.",
                         perspective=True, conditions=(at_steps("name"),)),
     "guess": Rule(ACTIVE, "listener", "This is your moment: your partner does the guessing.",

@@ -28,6 +28,7 @@ from app.domain.exercises.actions import (
     VERDICT_ACTIONS,
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -247,6 +248,8 @@ def _dispatch(state: ExerciseState, actor: int, action: Action, now: datetime, l
             return _end_early(state, actor, action, now, log)
         case Rate():
             return _rate(state, actor, action, now, log)
+        case AnotherRound():
+            return _another_round(state, actor, action, now, log)
         case NameMoment():
             return _name_moment(state, actor, action, now, log)
         case Guess():
@@ -497,6 +500,7 @@ def _rate(state: ExerciseState, actor: int, action: Rate, now: datetime, log: _L
     )
     note = clean_text(action.note, field="Note", max_len=NOTE_MAX, allow_empty=True)
     rating = Rating(user=actor, seen=seen, understood=understood, note=note, at=now)
+    state = replace(state, round_wanted=())  # rating means this round was the last
     # Sealed: only the rater sees their own rating until the partner has rated too.
     log.add("rated", {"seen": seen, "understood": understood, "note": note}, to=actor)
     ratings = (*state.ratings, rating)
@@ -508,6 +512,19 @@ def _rate(state: ExerciseState, actor: int, action: Rate, now: datetime, log: _L
     })
     log.add("completed")
     return _close(replace(state, ratings=ratings), now, phase="complete")
+
+
+def _another_round(state: ExerciseState, actor: int, action: AnotherRound, now: datetime,
+                   log: _Log) -> ExerciseState:
+    log.add("round_wanted", {"round": state.round})
+    wanted = tuple(sorted((*state.round_wanted, actor)))
+    if len(wanted) < 2:
+        return replace(state, round_wanted=wanted)
+    speaker = state.first_speaker
+    log.add("round_started", {"round": state.round + 1, "speaker": speaker,
+                              "listener": other_partner(state, speaker), "turn": 1})
+    return replace(state, phase="active", round=state.round + 1, round_wanted=(), turn=1,
+                   speaker=speaker, step=_first_step(state))
 
 
 # --- Step into my shoes -------------------------------------------------------------------------

@@ -113,6 +113,10 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         # The listener answers what was shared: nothing to reflect before the first piece.
         "speaker_has_shared": state.last_share_at is not None,
         "suggested_turn_minutes": kind.suggested_turn_minutes,
+        "round": state.round,
+        "max_rounds": kind.max_rounds,
+        "round_wanted_by_me": viewer in state.round_wanted,
+        "round_wanted_by_partner": partner in state.round_wanted,
         "listener_may_answer_at": _iso(may_answer_at),
         "pending_confirmation": state.pending_confirmation,
         "break": {

@@ -87,6 +87,7 @@ $("btn-retry").addEventListener("click", () => {
   sync.retry();
 });
 $("btn-end-turn").addEventListener("click", () => act("end_turn"));
+$("btn-again").addEventListener("click", () => act("another_round"));
 
 $("schedule-form").addEventListener("submit", (ev) => {
   ev.preventDefault();

@@ -11,6 +11,7 @@ from app.domain.errors import DomainError
 from app.domain.exercises import (
     RULES,
     Accept,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -42,7 +43,7 @@ SAMPLES: dict[str, Any] = {
     "cancel": Cancel(), "start": Start(), "share": Share("A small piece."),
     "listener_message": say(), "check": Check(), "confirm": Confirm(kind="landed"),
     "end_turn": EndTurn(), "call_break": CallBreak(minutes=10), "ready": Ready(),
-    "end_early": EndEarly(), "rate": Rate(seen=7, understood=6),
+    "end_early": EndEarly(), "rate": Rate(seen=7, understood=6), "another_round": AnotherRound(),
     "name_moment": NameMoment("Sunday lunch"), "guess": Guess(felt="left out", needed="a sign"),
     "reveal": Reveal(), "mark_accuracy": MarkAccuracy(score=5),
 }

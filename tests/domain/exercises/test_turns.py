@@ -10,8 +10,10 @@ import pytest
 
 from app.domain.errors import DomainError
 from app.domain.exercises import (
+    CATALOG,
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -719,5 +721,41 @@ def test_available_actions_per_phase() -> None:
     scheduled = _in_phase("scheduled")
     assert available_actions(scheduled, actor=A) == {"start", "cancel", "end_early"}
     assert available_actions(scheduled, actor=B) == {"start", "end_early"}
-    assert available_actions(rating_phase(), actor=B) == {"rate", "end_early"}
+    assert available_actions(rating_phase(), actor=B) == {"rate", "another_round", "end_early"}
     assert available_actions(active(), actor=STRANGER) == frozenset()
+
+
+# --- another round ------------------------------------------------------------------------------
+
+
+def test_another_round_starts_when_both_want_it_up_to_the_catalog_limit() -> None:
+    state = rating_phase()
+    assert "another_round" in available_actions(state, actor=A)
+    state, events = step(state, A, AnotherRound())
+    assert types(events) == ["round_wanted"] and state.phase == "rating"
+    view = public_view(state, viewer=B)
+    assert view["round_wanted_by_partner"] is True and view["round_wanted_by_me"] is False
+    refused(state, A, AnotherRound(), "already_asked")
+    state, events = step(state, B, AnotherRound())
+    assert types(events) == ["round_wanted", "round_started"]
+    assert dict(events[1].payload) == {"round": 2, "speaker": A, "listener": B, "turn": 1}
+    assert (state.phase, state.round, state.turn, state.speaker) == ("active", 2, 1, A)
+    refused(state, B, say(), "nothing_shared")  # a fresh turn: the listener waits again
+    for _ in range(CATALOG["speaker_listener"].max_rounds - 2):
+        state, _ = step(state, A, EndTurn())
+        state, _ = step(state, B, EndTurn())
+        state, _ = step(state, A, AnotherRound())
+        state, _ = step(state, B, AnotherRound())
+    state, _ = step(state, A, EndTurn())
+    state, _ = step(state, B, EndTurn())
+    assert state.round == CATALOG["speaker_listener"].max_rounds
+    refused(state, A, AnotherRound(), "no_more_rounds")
+    assert "another_round" not in available_actions(state, actor=A)
+
+
+def test_once_someone_rates_there_is_no_other_round() -> None:
+    state, _ = step(rating_phase(), A, AnotherRound())
+    state, _ = step(state, B, Rate(seen=6, understood=6))
+    assert state.round_wanted == ()
+    refused(state, A, AnotherRound(), "already_rated")
+    assert state_from_dict(state_to_dict(state)) == state

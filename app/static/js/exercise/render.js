@@ -1,7 +1,8 @@
 // The live exercise screen's DOM: the log, the phase cards, the composer, the timers and the
 // guard's private note. It draws what it is given; it never talks to the server.
 import {
-  breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock, turnElapsed,
+  againWords, breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock,
+  turnElapsed,
 } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,7 +22,8 @@ const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active
 // Buttons that map to one action: disabled while that action waits in the outbox.
 const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedule": "schedule",
   "btn-cancel": "cancel", "btn-cancel-scheduled": "cancel", "btn-start": "start",
-  "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early" };
+  "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early",
+  "btn-again": "another_round" };
 
 /**
  * One exercise screen. ``ctx`` is {root, me, partner, events(), onConfirm(kind), onDraft(text)};
@@ -317,6 +319,14 @@ export class Screen {
     this.ratedShown = done;
     show("rating-form", !done);
     show("rating-sealed", done);
+    // Another round: offered while nobody has rated and the catalog allows one more.
+    const again = this.has("another_round") || view.round_wanted_by_me ? againWords(view, this.ctx) : null;
+    show("ex-again", !!again);
+    if (again) {
+      $("ex-again-text").textContent = again.text;
+      show("btn-again", !!again.button);
+      if (again.button) $("btn-again").textContent = again.button;
+    }
     if (done && view.my_rating) {
       $("rating-mine").textContent = `You said: felt heard ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
     }

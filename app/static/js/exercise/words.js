@@ -51,6 +51,8 @@ export function describe(e, { me, partner }) {
     case "rated": return { note: "You rated the exercise (sealed)." };
     case "ratings_revealed": return { note: "Both ratings are in." };
     case "completed": return { note: "Complete. Thank you both." };
+    case "round_wanted": return { note: mine ? "You'd like another round." : `${partner} would like another round.` };
+    case "round_started": return { note: p.speaker === me ? `Round ${p.round}: you have the floor.` : `Round ${p.round}: ${partner} has the floor.` };
     default: return null;
   }
 }
@@ -65,7 +67,9 @@ export function turnElapsed(events, now) {
   let breakAt = null;
   for (const e of events) {
     const at = Date.parse(e.at);
-    if (e.type === "started" || e.type === "roles_swapped") { start = at; paused = 0; breakAt = null; }
+    if (e.type === "started" || e.type === "roles_swapped" || e.type === "round_started") {
+      start = at; paused = 0; breakAt = null;
+    }
     else if (start !== null && e.type === "break_called") breakAt = at;
     else if (start !== null && e.type === "resumed" && breakAt !== null) { paused += at - breakAt; breakAt = null; }
   }
@@ -87,7 +91,8 @@ export function floorWords(view, { partner }) {
   const speaking = view.my_floor;
   const onBreak = view.phase === "on_break";
   const doing = onBreak ? "paused" : (speaking ? "you speak" : "you listen");
-  const turn = `Turn ${view.turn || 1} of 2 · ${doing}`;
+  const round = view.round > 1 ? `Round ${view.round} · ` : "";
+  const turn = `${round}Turn ${view.turn || 1} of 2 · ${doing}`;
   if (onBreak) {
     return { turn, title: "On a break",
       hint: speaking ? "You'll have the floor again after the break." : `${partner} will have the floor again after the break.` };
@@ -114,4 +119,13 @@ export function endedWords(view, { me, partner }) {
     cancelled: byMe ? "You cancelled the invitation." : `${partner} cancelled the invitation.`,
   }[view.phase];
   return { title: view.phase === "ended_early" ? "This exercise has ended" : "Not this time", text: text ?? "" };
+}
+
+/** The "another round?" offer in the rating card: its words, or null when it is not offered. */
+export function againWords(view, { partner }) {
+  const left = view.max_rounds - view.round;
+  if (view.round_wanted_by_me) return { text: `You asked for another round. Waiting for ${partner} to say yes — or rate below.`, button: null };
+  if (view.round_wanted_by_partner) return { text: `${partner} would like another round. Say yes, or rate below.`, button: "Yes, another round" };
+  if (left > 0) return { text: `Would you like another round? You'd each have another turn (${left} more ${left === 1 ? "round" : "rounds"} possible).`, button: "Another round?" };
+  return null;
 }
