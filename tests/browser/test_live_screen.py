@@ -15,8 +15,13 @@ from app.models import User
 from app.services import exercises, presence
 from app.services.pairing import create_invite
 from tests.browser.axe import assert_accessible, assert_accessible_both_schemes
-from tests.browser.helpers import screenshot, sign_up_with_password, unique_email
-from tests.browser.test_exercise_flow import _floor, _log, _sign_up_and_pair, _start_exercise
+from tests.browser.helpers import (
+    screenshot,
+    sign_up_and_pair,
+    sign_up_with_password,
+    unique_email,
+)
+from tests.browser.test_exercise_flow import _floor, _log, _start_exercise
 
 pytestmark = pytest.mark.browser
 
@@ -157,7 +162,7 @@ def test_the_rating_cannot_be_sent_untouched(phone, live_server) -> None:
 def test_the_proposal_says_who_starts_the_guard_and_how_long(phone, live_server) -> None:
     kai = phone("light").new_page()
     lee = phone("dark").new_page()
-    _sign_up_and_pair(live_server, kai, lee, ("Kai", "Lee"))
+    sign_up_and_pair(live_server.app, kai, lee, ("Kai", "Lee"))
     kai.goto("/exercises")
     kai.get_by_label("Share a joy").check()
     kai.get_by_role("group", name="Who speaks first?").get_by_label("Lee").check()

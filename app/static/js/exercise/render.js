@@ -4,6 +4,7 @@ import {
   againWords, breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock,
   turnElapsed,
 } from "./words.js";
+import { renderShoes } from "./shoes.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,7 +24,8 @@ const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active
 const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedule": "schedule",
   "btn-cancel": "cancel", "btn-cancel-scheduled": "cancel", "btn-start": "start",
   "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early",
-  "btn-again": "another_round" };
+  "btn-name-moment": "name_moment", "btn-seal-guess": "guess", "btn-reveal": "reveal",
+  "btn-mark": "mark_accuracy", "btn-again": "another_round" };
 
 /**
  * One exercise screen. ``ctx`` is {root, me, partner, events(), onConfirm(kind), onDraft(text)};
@@ -94,14 +96,19 @@ export class Screen {
     const visible = { "ph-proposed": phase === "proposed", "ph-scheduled": phase === "scheduled",
       "ph-on_break": phase === "on_break", "ph-active": phase === "active",
       "ph-rating": phase === "rating", "ph-complete": phase === "complete", "ph-ended": ended };
+    // Step into my shoes: the composer shows only at the steps where someone may write in it.
+    visible["ph-active"] = visible["ph-active"] && (!view.perspective?.step
+      || ["say", "end_turn", "confirm"].some((a) => this.has(a)));
     for (const id of PHASE_SECTIONS) show(id, visible[id]);
-    this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]));
+    // With the composer hidden at a Step into my shoes step, problems show in that step's card.
+    this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]) ?? (phase === "active" ? "ph-shoes" : undefined));
     show("ex-convo", phase === "active" || phase === "on_break");
     show("ex-instructions", phase === "active" || phase === "on_break");
     // While planned, Start and Cancel are the choices; ending belongs to the conversation.
     show("ex-end-wrap", this.has("end_early") && (phase === "active" || phase === "on_break"));
 
     this.renderFloor();
+    this.renderShoes();
     if (phase === "proposed") this.renderProposed();
     if (phase === "scheduled") this.renderScheduled();
     if (phase === "on_break") this.renderBreak();
@@ -165,6 +172,16 @@ export class Screen {
     const clock = turnClock(turnElapsed(this.ctx.events(), Date.now()), this.view.suggested_turn_minutes);
     const text = clock ? `${this.floorTurn} · ${clock}` : this.floorTurn;
     if ($("ex-floor-turn").textContent !== text) $("ex-floor-turn").textContent = text;
+  }
+
+  renderShoes() {
+    const step = this.view.perspective?.step ?? null;
+    renderShoes(this.view, this.ctx, (a) => this.has(a));
+    // A new step moves the card into view, so the next thing to do is on screen.
+    if (this.stepShown !== undefined && step && step !== this.stepShown) {
+      requestAnimationFrame(() => document.getElementById("ph-shoes").scrollIntoView({ block: "nearest" }));
+    }
+    this.stepShown = step;
   }
 
   renderProposed() {
@@ -240,7 +257,9 @@ export class Screen {
     const { partner } = this.ctx;
     const speaking = view.my_floor;
     $("ph-active").dataset.role = speaking ? "speaker" : "listener";
-    $("composer-label").textContent = speaking ? "Share a small piece…" : `Say back what you heard, or ask ${partner}`;
+    const missing = !speaking && view.perspective?.step === "reflect_miss";
+    $("composer-label").textContent = speaking ? "Share a small piece…"
+      : (missing ? view.perspective_texts.miss_prompt : `Say back what you heard, or ask ${partner}`);
     this.textEl.placeholder = speaking ? "One feeling or one moment at a time" : (view.reflection_starters?.[0] ?? "");
 
     // The speaker answers a reflection; the listener sees that an answer is awaited.
@@ -269,10 +288,13 @@ export class Screen {
     // Listener tools: reflection starters and the question bank as chips.
     show("ex-listener-tools", !speaking);
     const tools = $("ex-listener-tools");
-    if (!speaking && tools.dataset.kind !== view.kind) {
-      $("ex-starters").replaceChildren(...(view.reflection_starters || []).map((t) => this.chip(t)));
+    // Saying back what a guess missed has starters of its own.
+    const toolsKey = `${view.kind}${missing ? ":miss" : ""}`;
+    if (!speaking && tools.dataset.kind !== toolsKey) {
+      const starters = missing ? view.perspective_texts.miss_starters : view.reflection_starters;
+      $("ex-starters").replaceChildren(...(starters || []).map((t) => this.chip(t)));
       $("ex-questions").replaceChildren(...(view.question_bank || []).map((t) => this.chip(t)));
-      tools.dataset.kind = view.kind;
+      tools.dataset.kind = toolsKey;
     }
     // The listener answers what was shared: until the first piece, the composer waits.
     show("ex-wait-share", !speaking && view.speaker_has_shared === false);
