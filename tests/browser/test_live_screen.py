@@ -341,11 +341,13 @@ def test_the_listener_waits_for_something_to_reflect(phone, live_server) -> None
     box = yan.get_by_role("textbox", name="Say back what you heard, or ask Xia")
     expect(yan.locator("#ex-wait-share")).to_have_text(re.compile("Waiting for Xia to share"))
     expect(box).to_be_disabled()
+    expect(yan.get_by_role("button", name="It sounds like you felt…")).to_be_hidden()
     expect(yan.get_by_role("button", name="Send", exact=True)).to_be_disabled()
     expect(yan.get_by_role("button", name=re.compile("Did I get that right"))).to_be_hidden()
     _say(xia, "It started on Monday.")
     expect(box).to_be_enabled()
     expect(yan.locator("#ex-wait-share")).to_be_hidden()
+    expect(yan.get_by_role("button", name="It sounds like you felt…")).to_be_visible()
     expect(yan.get_by_role("button", name=re.compile("Did I get that right"))).to_be_enabled()
     reflection = "It sounds like Monday was when it all started for you."
     _say(yan, reflection)

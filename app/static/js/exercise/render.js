@@ -286,7 +286,7 @@ export class Screen {
     }
 
     // Listener tools: reflection starters and the question bank as chips.
-    show("ex-listener-tools", !speaking);
+    show("ex-listener-tools", !speaking && this.has("say")); // nothing to insert into before a share
     const tools = $("ex-listener-tools");
     // Saying back what a guess missed has starters of its own.
     const toolsKey = `${view.kind}${missing ? ":miss" : ""}`;
