@@ -34,6 +34,9 @@ log = logging.getLogger("attune.mail")
 # Each kind of message: its subject; its bodies are templates/mail/KIND.txt and KIND.html.
 SUBJECTS: dict[str, str] = {
     "test": "A test message from Attune",
+    "reset": "Reset your Attune password",
+    "reset_unknown": "About resetting a password on Attune",
+    "password_changed": "Your Attune password was changed",
 }
 TRIES_NOW = 2            # attempts within the request that queued the message
 RETRY_PAUSE = 0.5        # seconds between them

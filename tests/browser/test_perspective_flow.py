@@ -43,6 +43,13 @@ def test_step_into_my_shoes_from_proposal_to_the_accuracy_mark(phone, live_serve
     prompt = alex.get_by_label("Something to talk about")
     # Only prompts that suit the exercise are offered; share-a-joy-only ones are hidden.
     expect(prompt.locator('option[value="hopes-01"]')).to_be_hidden()
+    # "Surprise me" shows its pick (one that suits) before anything is sent.
+    alex.get_by_role("button", name="Surprise me").click()
+    expect(alex.locator("#f-prompt-chosen")).to_be_visible()
+    picked = prompt.input_value()
+    assert picked and picked != "surprise"
+    assert prompt.locator(f'option[value="{picked}"]').get_attribute("data-suits").split().count(
+        "step_into_my_shoes") == 1
     prompt.select_option("stress-03")
     expect(alex.locator("#f-prompt-chosen")).to_have_text(
         "A moment this week when work followed you home.")
