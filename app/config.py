@@ -176,6 +176,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # The "Need help now?" page: crisis and abuse resources for this deployment's people.
         "SAFETY_RESOURCES": safety_resources,
         "SAFETY_EMERGENCY_NUMBER": env.get("SAFETY_EMERGENCY_NUMBER", "").strip(),
+        # Clients beat this often; three missed beats and a partner shows as away.
+        "PRESENCE_HEARTBEAT_SECONDS": int(env.get("PRESENCE_HEARTBEAT_SECONDS", "25")),
     }
 
 
