@@ -230,6 +230,8 @@ def test_presence_lapses_when_the_heartbeat_stops_and_offline_waits_to_send(
     away_after = 3  # PRESENCE_HEARTBEAT_SECONDS × 3 missed beats
     expect(here).to_have_attribute("data-online", "no", timeout=(away_after + 3) * 1000)
     elapsed = time.monotonic() - started
+    print(f"presence: shown away {elapsed:.1f} s after the heartbeats stopped "
+          f"(heartbeat 1 s, away_after {away_after} s)")
     expect(here).to_have_text("Omar is away")
     # At most away_after after his last beat, which came at most one beat before the cut.
     assert elapsed <= away_after + 1 + 1.5, elapsed
