@@ -156,7 +156,7 @@ def test_the_rating_cannot_be_sent_untouched(phone, live_server) -> None:
     understood.get_by_label("4", exact=True).check()
     submit.click()
     expect(iris.get_by_text("Sealed until Jude rates")).to_be_visible()
-    expect(iris.locator("#rating-mine")).to_have_text("You said: felt heard 7/10, understood 4/10.")
+    expect(iris.locator("#rating-mine")).to_have_text("You said: felt seen 7/10, understood 4/10.")
 
 
 def test_the_proposal_says_who_starts_the_guard_and_how_long(phone, live_server) -> None:
