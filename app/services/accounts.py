@@ -95,12 +95,10 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
 
 
-def sign_up_problems(*, email: object, name: object, password: object) -> dict[str, str]:
+def sign_up_problems(*, email: object, name: object) -> dict[str, str]:
     """Every field's problem at once, so a form can show them all together."""
     problems: dict[str, str] = {}
-    checks = (("name", lambda: clean_name(name)), ("email", lambda: normalize_email(email)),
-              ("password", lambda: check_password_strength(
-                  password, email=email if isinstance(email, str) else "")))
+    checks = (("name", lambda: clean_name(name)), ("email", lambda: normalize_email(email)))
     for field, check in checks:
         try:
             check()
@@ -110,7 +108,8 @@ def sign_up_problems(*, email: object, name: object, password: object) -> dict[s
 
 
 def sign_up_with_password(*, email: object, name: object, password: object) -> User:
-    """Create an account with a password (hashed with scrypt)."""
+    """Create an account with a password at once (hashed with scrypt), with no emailed link:
+    for tests and operators. People sign up through ``request_sign_up``."""
     email_ = normalize_email(email)
     name_ = clean_name(name)
     password_ = check_password_strength(password, email=email_)
@@ -200,4 +199,66 @@ def reset_password(*, token: object, password: object) -> User:
     db.session.commit()
     sessions.end_all(user, reason="password_reset_sign_out")
     mail.send_queued()
+    return user
+
+
+def request_sign_up(*, email: object, name: object, finish_link: LinkMaker,
+                    sign_in_link: str, reset_link: str) -> None:
+    """Start a sign-up: email the address a link that finishes it. For an address that already
+    has an account the email says so instead (sign in, or reset the password). The answer, and
+    the work done, are the same either way, so sign-up never tells whether an address is taken;
+    nothing about the account is chosen until the link is used, so a stranger who types your
+    address cannot set your password."""
+    problems = sign_up_problems(email=email, name=name)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise AccountError(message, code="invalid", field=field)
+    email_, name_ = normalize_email(email), clean_name(name)
+    taken = email_taken(email_)
+    # Issued for a taken address too (and never sent), so both cases write the same rows.
+    token = tokens.issue("signup", email=email_, pending_name=name_)
+    if taken:
+        mail.queue(to=email_, kind="signup_taken", sign_in=sign_in_link, reset=reset_link)
+    else:
+        mail.queue(to=email_, kind="signup", name=name_, link=finish_link(token))
+    audit.record("sign_up_requested", commit=False)
+    db.session.commit()
+    mail.send_queued()
+
+
+def check_sign_up_link(token: object) -> EmailToken:
+    """The live sign-up a link is for; raises if it expired, was used, or the address was
+    taken meanwhile."""
+    row = tokens.find("signup", token)
+    if row is None:
+        raise AccountError("This sign-up link has expired or was already used. Please sign up "
+                           "again.", code="link_invalid")
+    if email_taken(row.email):
+        raise AccountError("This address already has an Attune account. Sign in, or reset "
+                           "the password if you've forgotten it.", code="link_invalid")
+    return row
+
+
+def claim_sign_up(token: object, *, email: str | None = None) -> EmailToken:
+    """Use a sign-up link (in the current transaction; the caller creates the account and
+    commits). ``email`` must match when the ceremony started from it."""
+    row = check_sign_up_link(token)
+    if (email is not None and row.email != email) or not tokens.use(row):
+        db.session.rollback()
+        raise AccountError("This sign-up link was just used. Please sign in.",
+                           code="link_invalid")
+    return row
+
+
+def finish_sign_up_with_password(*, token: object, password: object) -> User:
+    """Create the account a sign-up link is for, with the password chosen now."""
+    row = check_sign_up_link(token)
+    password_ = check_password_strength(password, email=row.email)
+    row = claim_sign_up(token)
+    user = User(email=row.email, display_name=row.pending_name or "",
+                password_hash=_hash(password_))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("sign_up", user_id=user.id, detail="password", commit=False)
+    db.session.commit()
     return user
