@@ -37,8 +37,17 @@ def test_step_into_my_shoes_from_proposal_to_the_accuracy_mark(phone, live_serve
     problems = collect_problems(alex, blair)
     sign_up_and_pair(live_server.app, alex, blair, ("Alex", "Blair"))
 
+    # Blair keeps a prompt of their own; it is offered to Alex too.
+    blair.goto("/prompts")
+    blair.get_by_label("A new prompt").fill("The week we moved house")
+    blair.get_by_role("button", name="Keep this prompt").click()
+    expect(blair.get_by_role("status")).to_have_text("Kept. You'll find it when you propose an exercise.")
+    assert_accessible_both_schemes(blair, "own prompts")
+
     # Alex proposes Step into my shoes with a prompt from the stress deck.
     alex.goto("/exercises")
+    own = alex.get_by_label("Something to talk about").locator("optgroup", has_text="The week we moved house")
+    expect(own).to_have_attribute("label", "Your own prompts")
     alex.get_by_role("radio", name=re.compile("^Step into my shoes")).check()
     prompt = alex.get_by_label("Something to talk about")
     # Only prompts that suit the exercise are offered; share-a-joy-only ones are hidden.
@@ -81,7 +90,10 @@ def test_step_into_my_shoes_from_proposal_to_the_accuracy_mark(phone, live_serve
     blair.get_by_role("button", name="Seal my guess").click()
     expect(blair.locator("#ex-errors")).to_have_text(
         "Write both: what you think they felt, and what they needed.")
-    expect(felt).to_have_value(FELT)  # nothing typed is lost
+    expect(felt).to_have_value(FELT)  # nothing typed is lost, not even on a reload
+    blair.reload()
+    wait_for_socket(blair)
+    expect(felt).to_have_value(FELT)
     needed.fill(NEEDED)
     screenshot(blair, "shoes-guess")
     assert_accessible_both_schemes(blair, "step into my shoes (guess)")
