@@ -1,7 +1,7 @@
 """sign-up links carry no password: it is chosen when the link is used
 
 Revision ID: e2a7c9d04b16
-Revises: d9f1b3c57a20
+Revises: c3e8f5a1d2b4
 Create Date: 2026-12-05 16:56:48.627349
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e2a7c9d04b16'
-down_revision = 'd9f1b3c57a20'
+down_revision = 'c3e8f5a1d2b4'
 branch_labels = None
 depends_on = None
 
