@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -9,9 +10,11 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain.accounts import throttle
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models import EmailToken, User
+from app.models import EmailToken, SignInThrottle, User
+from app.models.types import utcnow
 from app.services import audit, mail, sessions, tokens
 from app.services.mail import LinkMaker
 
@@ -130,23 +133,47 @@ def sign_up_with_password(*, email: object, name: object, password: object) -> U
 
 
 def authenticate(*, email: object, password: object) -> User:
-    """Return the user whose email and password match, else raise one vague error."""
+    """Return the user whose email and password match, else raise one vague error. Failures
+    are counted per address: after a few the address waits a little, then longer."""
     wrong = AccountError("That email and password don't match an account.", code="bad_login")
     try:
         email_ = normalize_email(email)
     except AccountError:
         raise wrong from None
-    user = db.session.scalar(sa.select(User).where(User.email == email_))
+    key = hashlib.sha256(email_.encode()).hexdigest()
+    row = db.session.get(SignInThrottle, key)
+    state = throttle.Throttle(row.failures, row.locked_until, row.last_failure_at) if row \
+        else throttle.Throttle()
+    wait = throttle.wait_left(state, utcnow())
+    if wait:
+        audit.record("sign_in_throttled", detail="password")
+        raise AccountError(f"Too many tries for this account. Please wait "
+                           f"{throttle.minutes_text(wait)}, or sign in with a passkey or reset "
+                           "your password.", code="throttled")
+    user = find_by_email(email_)
     pw = password if isinstance(password, str) else ""
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), pw)
-        audit.record("sign_in_failed", detail="password")
+        check_password_hash(_dummy_hash(), pw)  # the same work as a real check
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, pw)
+    if not ok:
+        after = throttle.after_failure(state, utcnow())
+        db.session.merge(SignInThrottle(email_hash=key, failures=after.failures,
+                                        locked_until=after.locked_until,
+                                        last_failure_at=after.last_failure_at))
+        audit.record("sign_in_failed", user_id=user.id if user else None, detail="password")
         raise wrong
-    if not check_password_hash(user.password_hash, pw):
-        audit.record("sign_in_failed", user_id=user.id, detail="password")
-        raise wrong
+    if row is not None:
+        db.session.delete(row)
     audit.record("sign_in", user_id=user.id, detail="password")
     return user
+
+
+def forget_failures(email: str) -> None:
+    """Clear an address's failed sign-ins (in the current transaction): after a reset."""
+    db.session.execute(sa.delete(SignInThrottle).where(
+        SignInThrottle.email_hash == hashlib.sha256(email.encode()).hexdigest()))
 
 
 def find_by_email(email: str) -> User | None:
@@ -194,6 +221,7 @@ def reset_password(*, token: object, password: object) -> User:
         raise AccountError("This reset link was just used. Ask for a new one below.",
                            code="link_invalid")
     user.password_hash = _hash(password_)
+    forget_failures(user.email)
     audit.record("password_reset", user_id=user.id, commit=False)
     mail.queue(to=user.email, kind="password_changed", name=user.display_name)
     db.session.commit()

@@ -103,18 +103,20 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("main.home"))
     _remember_next()
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
             user = accounts.authenticate(email=request.form.get("email"),
                                          password=request.form.get("password"))
         except AccountError as exc:
             errors["form"] = exc.message
+            status = 429 if exc.code == "throttled" else 401
         else:
             target = _next_url()
             start_session(user)
             return redirect(target)
     return render_template("auth/login.html", errors=errors, form=request.form), (
-        401 if errors else 200)
+        status if errors else 200)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
