@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -289,4 +290,107 @@ def finish_sign_up_with_password(*, token: object, password: object) -> User:
     db.session.flush()
     audit.record("sign_up", user_id=user.id, detail="password", commit=False)
     db.session.commit()
+    return user
+
+
+# --- Settings: name, email and password ---------------------------------------------------
+
+RECENT_SIGN_IN = timedelta(minutes=10)
+
+
+def confirm_it_is_you(user: User, *, password: object, signed_in_at: datetime,
+                      field: str) -> None:
+    """Re-authentication before changing how the account is reached: the current password,
+    or for an account without one, a sign-in (with a passkey) in the last ten minutes."""
+    if user.password_hash:
+        if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
+            audit.record("reauth_failed", user_id=user.id)
+            raise AccountError("That isn't your current password.", code="reauth",
+                               field=field)
+    elif utcnow() - signed_in_at > RECENT_SIGN_IN:
+        raise AccountError("For your safety, please sign out and in again with your passkey "
+                           "first (then you have ten minutes).", code="reauth", field=field)
+
+
+def change_name(user: User, *, name: object) -> None:
+    """Change what Attune calls you."""
+    user.display_name = clean_name(name)
+    db.session.commit()
+
+
+def change_password(user: User, *, current: object, new: object, signed_in_at: datetime,
+                    keep_session: str | None) -> None:
+    """Set a new password (or a first one) after re-authentication; other devices sign out."""
+    confirm_it_is_you(user, password=current, signed_in_at=signed_in_at,
+                      field="current_password")
+    try:
+        password_ = check_password_strength(new, email=user.email)
+    except AccountError as exc:
+        raise AccountError(exc.message, code=exc.code, field="new_password") from None
+    had = bool(user.password_hash)
+    user.password_hash = _hash(password_)
+    forget_failures(user.email)
+    audit.record("password_changed" if had else "password_added", user_id=user.id,
+                 commit=False)
+    mail.queue(to=user.email, kind="password_changed", name=user.display_name)
+    db.session.commit()
+    sessions.end_all(user, keep_key=keep_session, reason="password_changed_sign_out")
+    mail.send_queued()
+
+
+def remove_password(user: User, *, current: object, signed_in_at: datetime) -> None:
+    """Sign in with passkeys only from now on; never the last way in."""
+    if not user.password_hash:
+        raise AccountError("You don't have a password.", code="no_password",
+                           field="remove_password")
+    if not user.passkeys:
+        raise AccountError("Your password is your only way in, so it can't be removed. Add a "
+                           "passkey first.", code="last_method", field="remove_password")
+    confirm_it_is_you(user, password=current, signed_in_at=signed_in_at,
+                      field="remove_password")
+    user.password_hash = None
+    audit.record("password_removed", user_id=user.id, commit=False)
+    db.session.commit()
+
+
+def request_email_change(user: User, *, new_email: object, password: object,
+                         signed_in_at: datetime, confirm_link: LinkMaker) -> str:
+    """Send a link to the new address (it changes only when that link is used) and tell the
+    old address. The answer is the same whether or not another account uses the new one."""
+    email_ = normalize_email(new_email)
+    if email_ == user.email:
+        raise AccountError("That's already your email address.", code="same_email",
+                           field="new_email")
+    confirm_it_is_you(user, password=password, signed_in_at=signed_in_at,
+                      field="email_password")
+    token = tokens.issue("email_change", email=email_, user_id=user.id)
+    mail.queue(to=email_, kind="email_confirm", name=user.display_name, link=confirm_link(token))
+    mail.queue(to=user.email, kind="email_change_requested", name=user.display_name,
+               new_email=email_)
+    audit.record("email_change_requested", user_id=user.id, commit=False)
+    db.session.commit()
+    mail.send_queued()
+    return email_
+
+
+def confirm_email_change(token: object) -> User:
+    """Use the link sent to the new address: the account moves to it, the old one is told."""
+    row = tokens.find("email_change", token)
+    user = db.session.get(User, row.user_id) if row is not None and row.user_id else None
+    if row is None or user is None:
+        raise AccountError("This link has expired or was already used. Ask for a new one in "
+                           "Settings.", code="link_invalid")
+    if email_taken(row.email):
+        raise AccountError("Another Attune account already uses that address, so yours "
+                           "can't move to it.", code="link_invalid")
+    if not tokens.use(row):
+        db.session.rollback()
+        raise AccountError("This link was just used.", code="link_invalid")
+    old = user.email
+    user.email = row.email
+    forget_failures(old)
+    mail.queue(to=old, kind="email_changed", name=user.display_name, new_email=row.email)
+    audit.record("email_changed", user_id=user.id, commit=False)
+    db.session.commit()
+    mail.send_queued()
     return user

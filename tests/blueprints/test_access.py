@@ -17,7 +17,8 @@ PUBLIC = {
     ("GET", "auth.signup"), ("POST", "auth.signup"), ("GET", "auth.login"),
     ("POST", "auth.login"), ("GET", "auth.forgot"), ("POST", "auth.forgot"),
     ("GET", "auth.reset"), ("POST", "auth.reset"), ("GET", "auth.signup_sent"),
-    ("GET", "auth.signup_finish"), ("POST", "auth.signup_finish"), ("POST", "auth.passkey_register_options"),
+    ("GET", "auth.signup_finish"), ("POST", "auth.signup_finish"),
+    ("GET", "settings.confirm_email"), ("POST", "settings.confirm_email"), ("POST", "auth.passkey_register_options"),
     ("POST", "auth.passkey_register_verify"), ("POST", "auth.passkey_login_options"),
     ("POST", "auth.passkey_login_verify"), ("GET", "pairing.invite"),
 }
@@ -30,6 +31,8 @@ PRIVATE = [
     ("GET", "/pair/unpair"), ("POST", "/pair/unpair"),
     ("GET", "/settings"), ("POST", "/settings/passkeys/1/rename"),
     ("POST", "/settings/passkeys/1/delete"), ("POST", "/settings/sessions/1/end"),
+    ("POST", "/settings/name"), ("POST", "/settings/email"), ("POST", "/settings/password"),
+    ("POST", "/settings/password/remove"),
     ("GET", "/exercises"), ("POST", "/exercises"), ("POST", "/api/exercises"),
     ("GET", "/exercises/1"), ("GET", "/history"), ("GET", "/history/1"),
     ("GET", "/insights"), ("GET", "/settings/data/attune-export.json"),
