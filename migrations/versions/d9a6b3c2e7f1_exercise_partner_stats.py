@@ -1,7 +1,7 @@
 """history: each partner's numbers per finished exercise, typed, for the insights page
 
 Revision ID: d9a6b3c2e7f1
-Revises: c3e8f5a1d2b4
+Revises: f3b8d2e61a47
 Create Date: 2026-12-05 17:00:00
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'd9a6b3c2e7f1'
-down_revision = 'c3e8f5a1d2b4'
+down_revision = 'f3b8d2e61a47'
 branch_labels = None
 depends_on = None
 
