@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
-from app.domain.guard import Verdict, judge
+from app.domain.guard import Verdict
 from app.extensions import db
 from app.models import ClientAction, Couple, Exercise, ExerciseEvent, Membership, User
 from app.models.types import utcnow
 from app.services import audit, prompts
+from app.services.guard import judge_message
 from app.services.publisher import publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
@@ -110,6 +111,20 @@ def _speaker_said(exercise_id: int) -> str:
     return str(text.get("text", "")) if isinstance(text, dict) else ""
 
 
+def _held_in_a_row(exercise_id: int, listener_id: int) -> int:
+    """How many of the listener's messages were held since their last delivered one."""
+    rows = db.session.scalars(sa.select(ExerciseEvent.payload).where(
+        ExerciseEvent.exercise_id == exercise_id, ExerciseEvent.type == "listener_message",
+        ExerciseEvent.actor_id == listener_id)
+        .order_by(ExerciseEvent.seq.desc()).limit(10))
+    count = 0
+    for payload in rows:
+        if isinstance(payload, dict) and payload.get("delivered"):
+            break
+        count += 1
+    return count
+
+
 def act(user: User, *, exercise_id: object, client_id: object, type_: object,
         payload: object) -> dict[str, Any]:
     """Apply one client action exactly once; returns the acknowledgement to send back."""
@@ -168,7 +183,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
 
         def classify(text: str) -> tuple[str, Any]:
             nonlocal verdict
-            verdict = judge(text, speaker_said=said)
+            attempt = _held_in_a_row(exercise.id, user.id)
+            verdict = judge_message(text, speaker_said=said, attempt=attempt)
             return verdict.label, verdict.action
 
         action = ex.resolve_say(state, actor=user.id, say=action, classify=classify)

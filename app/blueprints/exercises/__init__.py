@@ -14,6 +14,7 @@ from app.blueprints.decorators import partner_required
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.exercises import prompts as deck
+from app.domain.guard.labels import STRICTNESS_HOLDS
 from app.errors import json_object
 from app.services import exercises, prompts
 
@@ -33,7 +34,8 @@ def _form_page(form: dict[str, Any], *, errors: dict[str, str] | None = None,
     return render_template(
         "exercises/index.html", catalog=ex.CATALOG.values(), live=live,
         partner=g.couple.other(current_user.id), errors=errors or {},
-        form={**form, "kind": kind}, prompt_groups=groups, surprise=SURPRISE), status
+        form={**form, "kind": kind}, prompt_groups=groups, surprise=SURPRISE,
+        holds=STRICTNESS_HOLDS), status
 
 
 @bp.get("/exercises")
@@ -172,7 +174,7 @@ def live(exercise_id: int) -> ResponseReturnValue:
     view = exercises.view_for(state, current_user.id)
     partner = exercises.partner_of(exercise, current_user.id)
     return render_template("exercises/live.html", exercise=exercise, view=view,
-                           partner=partner, kind=ex.get_kind(state.kind))
+                           partner=partner, kind=ex.get_kind(state.kind), holds=STRICTNESS_HOLDS)
 
 
 @bp.get("/history")

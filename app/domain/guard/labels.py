@@ -28,6 +28,13 @@ BLOCK_LABELS: Final[frozenset[Label]] = frozenset(
     {"advice", "judgement", "self_focus", "defensiveness", "minimizing", "information"}
 )
 
+# What each strictness setting holds back, in the words the app shows (proposal and invitation).
+STRICTNESS_HOLDS: Final[dict[Strictness, str]] = {
+    "gentle": "Fixing, judging, defending and brushing off. Yes/no questions and pity get a tip"
+    " and can still be sent.",
+    "strict": "Everything except reflections, open questions and checks.",
+}
+
 # "The worst one decides": a higher rank wins when one message holds several moves.
 # Among blocks, the moves that hurt the speaker most directly rank highest.
 SEVERITY: Final[dict[Label, int]] = {
