@@ -91,5 +91,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the ``flask`` subcommands."""
     from app.cli.guard import guard_cli
+    from app.cli.mail import mail_cli
 
     app.cli.add_command(guard_cli)
+    app.cli.add_command(mail_cli)

@@ -76,6 +76,14 @@ def check_origins(origins: list[str]) -> None:
                               "scheme://host[:port], e.g. https://attune.example")
 
 
+def check_smtp_url(url: str) -> None:
+    """smtp://[user:pass@]host[:port] (STARTTLS) or smtps://… (TLS from the start)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ConfigError("SMTP_URL must look like smtps://user:password@mail.example:465 or "
+                          "smtp://user:password@mail.example:587 (STARTTLS)")
+
+
 def _split(value: str | None) -> list[str]:
     return [v.strip().rstrip("/") for v in (value or "").split(",") if v.strip()]
 
@@ -84,7 +92,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the app's settings from environment variables.
 
     ``ATTUNE_ENV`` is ``development`` (default) or ``production``. In production SECRET_KEY,
-    DATABASE_URL and PUBLIC_URL are required, the key must be a real random one, debug mode is
+    DATABASE_URL, PUBLIC_URL and SMTP_URL are required, the key must be a real random one, debug mode is
     refused, and ALLOWED_ORIGINS (in any mode) lists exact origins, never a wildcard.
     """
     env = dict(os.environ if env is None else env)
@@ -95,7 +103,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     port = int(env.get("PORT", "5000"))
 
     if production:
-        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL") if not env.get(k)]
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "SMTP_URL")
+                   if not env.get(k)]
         if missing:
             raise ConfigError("Attune refuses to start in production without " + ", ".join(missing))
         check_secret_key(env["SECRET_KEY"])
@@ -117,6 +126,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
             f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
     check_origins(origins)
     redis_url = env.get("REDIS_URL", "")
+    smtp_url = env.get("SMTP_URL", "")
+    if smtp_url:
+        check_smtp_url(smtp_url)
+    mail_host = urlsplit(public_url).hostname if public_url else None
 
     return {
         "ENV_NAME": mode,
@@ -128,6 +141,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RP_NAME": "Attune",
         "ALLOWED_ORIGINS": origins,
         "REDIS_URL": redis_url,
+        # Mail: over SMTP when SMTP_URL is set, else one .eml file per message in MAIL_DIR.
+        "SMTP_URL": smtp_url,
+        "MAIL_FROM": env.get("MAIL_FROM") or f"Attune <no-reply@{mail_host or 'localhost'}>",
+        "MAIL_DIR": env.get("MAIL_DIR") or str(INSTANCE_DIR / "mail"),
         "SOCKETIO_MESSAGE_QUEUE": redis_url or None,
         # Redis pub/sub ignores the db number: deployments sharing a Redis need their own channel.
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "attune"),

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import re
+import socket
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_default
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +24,71 @@ from app.services import pairing
 from app.services.accounts import sign_up_with_password
 
 PASSWORD = "correct horse battery staple"
+
+
+class MailCatcher:
+    """What a real SMTP server on loopback received (aiosmtpd), as parsed messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content, _class=EmailMessage,
+                                                policy=email_default))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
+        """Wait until ``count`` messages arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"{len(self.messages)} of {count} messages arrived"
+        return self.messages
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def smtp_server(port: int | None = None, host: str = "127.0.0.1") -> Iterator[
+        tuple[MailCatcher, str]]:
+    """A real SMTP server on loopback for the duration; yields it and its SMTP_URL."""
+    from aiosmtpd.controller import Controller
+
+    catcher = MailCatcher()
+    controller = Controller(catcher, hostname=host, port=port or free_port(host))
+    controller.start()
+    try:
+        yield catcher, f"smtp://{host}:{controller.port}"
+    finally:
+        controller.stop()
+
+
+def text_part(message: EmailMessage) -> str:
+    """The plain-text body of a message."""
+    part = message.get_body(("plain",))
+    assert part is not None, "message has no text/plain part"
+    return str(part.get_content())
+
+
+def link_in(message: EmailMessage, path_prefix: str) -> str:
+    """The path (from ``path_prefix`` on) of the link in a message's plain text."""
+    match = re.search(rf"https?://[^\s/]+({re.escape(path_prefix)}[^\s]*)", text_part(message))
+    assert match, f"no {path_prefix} link in: {text_part(message)}"
+    return match.group(1)
+
+
+def mail_folder(app: Flask) -> list[EmailMessage]:
+    """The messages written to the development mail folder, oldest first."""
+    folder = Path(app.config["MAIL_DIR"])
+    return [message_from_bytes(p.read_bytes(), _class=EmailMessage, policy=email_default)
+            for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
 
 
 def make_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
@@ -34,6 +106,9 @@ def make_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
         "SERVER_NAME": None,
         # The same scrypt code path at a test-friendly cost (production uses the default).
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        # Mail goes to a folder of .eml files (tests read it); SMTP tests set SMTP_URL.
+        "SMTP_URL": "",
+        "MAIL_DIR": f"{tmp_path}/mail",
     }
     cfg.update(overrides)
     return cfg
@@ -63,6 +138,12 @@ def csrf_from(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def without_csrf(html: str) -> str:
+    """A page with its per-session CSRF token blanked, so two visitors' pages compare equal."""
+    html = re.sub(r'(name="csrf-token" content=")[^"]+', r"\1", html)
+    return re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", html)
 
 
 class _FreshContextClient(FlaskClient):

@@ -64,10 +64,11 @@ def test_service_worker_never_caches_pages(client: Any) -> None:
 KEY = "kq8Zr2-VxW4pL0mNc7TfYb3Hs9GdJe1U_aQo5RiXyE6"  # random, as production needs
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "PUBLIC_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "SMTP_URL"])
 def test_production_refuses_to_start_without_its_settings(missing: str) -> None:
     env = {"ATTUNE_ENV": "production", "SECRET_KEY": KEY,
-           "DATABASE_URL": "postgresql://x@127.0.0.1/attune", "PUBLIC_URL": "https://attune.example"}
+           "DATABASE_URL": "postgresql://x@127.0.0.1/attune", "PUBLIC_URL": "https://attune.example",
+           "SMTP_URL": "smtps://attune:pw@mail.attune.example"}
     env.pop(missing)
     with pytest.raises(ConfigError, match=missing):
         load_config(env)
@@ -76,7 +77,8 @@ def test_production_refuses_to_start_without_its_settings(missing: str) -> None:
 def test_production_settings_are_strict() -> None:
     cfg = load_config({"ATTUNE_ENV": "production", "SECRET_KEY": KEY,
                        "DATABASE_URL": "postgres://x@127.0.0.1/attune",
-                       "PUBLIC_URL": "https://attune.example"})
+                       "PUBLIC_URL": "https://attune.example",
+                       "SMTP_URL": "smtps://mail.attune.example"})
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["HSTS"]
     assert cfg["RP_ID"] == "attune.example"
     assert cfg["ALLOWED_ORIGINS"] == ["https://attune.example"]
@@ -93,7 +95,8 @@ def test_development_gets_safe_defaults() -> None:
 def production(**overrides: str) -> dict[str, str]:
     """A complete production environment, with ``overrides``."""
     env = {"ATTUNE_ENV": "production", "SECRET_KEY": KEY,
-           "DATABASE_URL": "postgresql://x@127.0.0.1/attune", "PUBLIC_URL": "https://attune.example"}
+           "DATABASE_URL": "postgresql://x@127.0.0.1/attune", "PUBLIC_URL": "https://attune.example",
+           "SMTP_URL": "smtps://attune:pw@mail.attune.example"}
     env.update(overrides)
     return env
 

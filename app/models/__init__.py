@@ -2,11 +2,13 @@
 
 from app.models.couple import Couple, Invite, Membership
 from app.models.exercise import ClientAction, Exercise, ExerciseEvent
+from app.models.mail import OutboxMessage
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
 from app.models.session import UserSession
-from app.models.user import AuditEntry, Passkey, User, WebAuthnChallenge
+from app.models.user import AuditEntry, EmailToken, Passkey, User, WebAuthnChallenge
 
-__all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "Exercise", "ExerciseEvent",
-           "Invite", "Membership", "Passkey", "Presence", "User", "UserSession",
+__all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "EmailToken", "Exercise",
+           "ExerciseEvent",
+           "Invite", "Membership", "OutboxMessage", "Passkey", "Presence", "User", "UserSession",
            "WebAuthnChallenge"]

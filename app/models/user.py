@@ -84,3 +84,23 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     event: Mapped[str] = mapped_column(sa.String(40))
     detail: Mapped[str] = mapped_column(sa.String(200), default="")
     ip: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class EmailToken(db.Model):  # type: ignore[name-defined,misc]
+    """A single-use, expiring link sent by email: finish sign-up, reset a password, confirm a
+    new address. Only the token's hash is kept."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True)
+    # Sign-up: the account is made only when the link is used.
+    pending_name: Mapped[str | None] = mapped_column(sa.String(60), default=None)
+    pending_password_hash: Mapped[str | None] = mapped_column(sa.String(256), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models import User
-from app.services import audit
+from app.models import EmailToken, User
+from app.services import audit, mail, sessions, tokens
+from app.services.mail import LinkMaker
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 10
@@ -146,4 +147,57 @@ def authenticate(*, email: object, password: object) -> User:
         audit.record("sign_in_failed", user_id=user.id, detail="password")
         raise wrong
     audit.record("sign_in", user_id=user.id, detail="password")
+    return user
+
+
+def find_by_email(email: str) -> User | None:
+    """The account that uses ``email`` (already normalised), if any."""
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def request_password_reset(*, email: object, reset_link: LinkMaker, sign_up_link: str) -> None:
+    """Email a single-use reset link if an account uses ``email``; otherwise tell that address
+    there is no account. The answer and the work are the same either way, so nobody learns
+    whether an address has an account."""
+    email_ = normalize_email(email)
+    user = find_by_email(email_)
+    if user is not None:
+        token = tokens.issue("reset", email=email_, user_id=user.id)
+        mail.queue(to=email_, kind="reset", name=user.display_name, link=reset_link(token))
+        audit.record("reset_requested", user_id=user.id, commit=False)
+    else:
+        mail.queue(to=email_, kind="reset_unknown", link=sign_up_link)
+        audit.record("reset_requested", detail="no account", commit=False)
+    db.session.commit()
+    mail.send_queued()
+
+
+def _reset_row(token: object) -> tuple[EmailToken, User]:
+    row = tokens.find("reset", token)
+    user = db.session.get(User, row.user_id) if row is not None and row.user_id else None
+    if row is None or user is None or user.email != row.email:
+        raise AccountError("This reset link has expired or was already used. Ask for a new "
+                           "one below.", code="link_invalid")
+    return row, user
+
+
+def check_reset_link(token: object) -> User:
+    """The account a live reset link is for; raises if it expired or was used."""
+    return _reset_row(token)[1]
+
+
+def reset_password(*, token: object, password: object) -> User:
+    """Set a new password through a reset link (used once), ending every session there was."""
+    row, user = _reset_row(token)
+    password_ = check_password_strength(password, email=user.email)
+    if not tokens.use(row):
+        db.session.rollback()
+        raise AccountError("This reset link was just used. Ask for a new one below.",
+                           code="link_invalid")
+    user.password_hash = _hash(password_)
+    audit.record("password_reset", user_id=user.id, commit=False)
+    mail.queue(to=user.email, kind="password_changed", name=user.display_name)
+    db.session.commit()
+    sessions.end_all(user, reason="password_reset_sign_out")
+    mail.send_queued()
     return user

@@ -15,7 +15,8 @@ PUBLIC = {
     ("GET", "main.home"), ("GET", "main.offline"), ("GET", "main.manifest"),
     ("GET", "main.service_worker"), ("GET", "main.healthz"), ("GET", "static"),
     ("GET", "auth.signup"), ("POST", "auth.signup"), ("GET", "auth.login"),
-    ("POST", "auth.login"), ("POST", "auth.passkey_register_options"),
+    ("POST", "auth.login"), ("GET", "auth.forgot"), ("POST", "auth.forgot"),
+    ("GET", "auth.reset"), ("POST", "auth.reset"), ("POST", "auth.passkey_register_options"),
     ("POST", "auth.passkey_register_verify"), ("POST", "auth.passkey_login_options"),
     ("POST", "auth.passkey_login_verify"), ("GET", "pairing.invite"),
 }

@@ -1,12 +1,16 @@
-"""Small steps the browser tests share: sign-up, passkeys, screenshots."""
+"""Small steps the browser tests share: sign-up, pairing two phones, passkeys, screenshots."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 
+from app.extensions import db
+from app.models import User
+from app.services.pairing import create_invite, redeem
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import PASSWORD
 
@@ -63,3 +67,27 @@ def sign_up_with_passkey(page: Page, name: str, email: str) -> None:
     page.get_by_label("What should we call you?").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Sign up with a passkey").click()
+
+
+def collect_problems(*pages: Page) -> list[str]:
+    """A list that fills with the pages' console errors and uncaught exceptions."""
+    problems: list[str] = []
+    for page in pages:
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return problems
+
+
+def sign_up_and_pair(app: Any, first: Page, second: Page, names: tuple[str, str]) -> None:
+    """Sign two people up on their phones with a password, then pair them."""
+    emails = unique_email(names[0].lower()), unique_email(names[1].lower())
+    for page, name, email in ((first, names[0], emails[0]), (second, names[1], emails[1])):
+        page.goto("/signup")
+        sign_up_with_password(page, name, email)
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {name}")
+    with app.app_context():
+        inviter, invitee = (db.session.scalar(sa.select(User).where(User.email == e))
+                            for e in emails)
+        assert inviter is not None and invitee is not None
+        redeem(create_invite(inviter).invite, invitee)
+        db.session.remove()

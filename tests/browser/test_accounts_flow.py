@@ -15,7 +15,7 @@ from tests.browser.helpers import (
     sign_up_with_password,
     unique_email,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, link_in, mail_folder
 
 pytestmark = pytest.mark.browser
 
@@ -139,3 +139,31 @@ def test_signing_out_another_device_from_settings(phone, live_server) -> None:
 
     laptop.goto("/settings")  # the laptop's session is over: back to signing in
     expect(laptop).to_have_url(re.compile(r"/login\?next=/settings$"))
+
+
+def test_forgotten_password_by_emailed_link(phone, live_server) -> None:
+    email = unique_email("lee")
+    page = phone("light").new_page()
+    page.goto("/signup")
+    sign_up_with_password(page, "Lee", email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Lee")
+    page.context.clear_cookies()
+
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forgot your password?")
+    assert_accessible_both_schemes(page, "forgot password")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page, "reset link sent")
+
+    (message,) = [m for m in mail_folder(live_server.app) if m["To"] == email]
+    page.goto(link_in(message, "/reset/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    assert_accessible_both_schemes(page, "choose a new password")
+    page.get_by_label("New password").fill("the owl sings at midnight")
+    page.get_by_role("button", name="Set my new password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Lee")
+    expect(page.get_by_role("status").filter(has_text="Every other device was signed out")
+           ).to_be_visible()

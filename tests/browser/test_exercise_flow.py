@@ -5,27 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from app.extensions import db
-from app.models import User
-from app.services.pairing import create_invite, redeem
 from tests.browser.axe import assert_accessible, assert_accessible_both_schemes
-from tests.browser.helpers import screenshot, sign_up_with_password, unique_email, wait_for_socket
+from tests.browser.helpers import (
+    collect_problems,
+    screenshot,
+    sign_up_and_pair,
+    wait_for_socket,
+)
 
 pytestmark = pytest.mark.browser
 
 ADVICE = "You should just talk to your boss."
-
-
-def _pair(app, inviter_email: str, invitee_email: str) -> None:
-    with app.app_context():
-        inviter = db.session.scalar(sa.select(User).where(User.email == inviter_email))
-        invitee = db.session.scalar(sa.select(User).where(User.email == invitee_email))
-        assert inviter is not None and invitee is not None
-        redeem(create_invite(inviter).invite, invitee)
-        db.session.remove()
 
 
 def _floor(page: Page):
@@ -44,16 +36,8 @@ def _log(page: Page):
 def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) -> None:
     alex = phone("light").new_page()
     blair = phone("dark").new_page()
-    problems: list[str] = []
-    for page in (alex, blair):
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-    alex_email, blair_email = unique_email("alex"), unique_email("blair")
-    for page, name, email in ((alex, "Alex", alex_email), (blair, "Blair", blair_email)):
-        page.goto("/signup")
-        sign_up_with_password(page, name, email)
-        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {name}")
-    _pair(live_server.app, alex_email, blair_email)
+    problems = collect_problems(alex, blair)
+    sign_up_and_pair(live_server.app, alex, blair, ("Alex", "Blair"))
 
     # Alex proposes Speaker–Listener and speaks first.
     alex.goto("/exercises")
@@ -198,12 +182,7 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
 
 def _start_exercise(live_server, first: Page, second: Page, names: tuple[str, str]) -> None:
     """Sign both up, pair them, and have ``first`` propose and ``second`` accept."""
-    emails = unique_email(names[0]), unique_email(names[1])
-    for page, name, email in ((first, names[0], emails[0]), (second, names[1], emails[1])):
-        page.goto("/signup")
-        sign_up_with_password(page, name, email)
-        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {name}")
-    _pair(live_server.app, *emails)
+    sign_up_and_pair(live_server.app, first, second, names)
     first.goto("/exercises")
     first.get_by_role("button", name=f"Ask {names[1]}: is now OK?").click()
     expect(first.get_by_role("heading", name=f"Waiting for {names[1]}")).to_be_visible()

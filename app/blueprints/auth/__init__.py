@@ -8,6 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.blueprints.links import public_url_for
 from app.errors import json_object
 from app.extensions import limiter
 from app.security import end_session, start_session
@@ -19,6 +20,7 @@ bp = Blueprint("auth", __name__)
 SIGNIN_LIMIT = "10 per minute;60 per hour"
 SIGNUP_LIMIT = "5 per minute;30 per hour"
 PASSKEY_LIMIT = "20 per minute;120 per hour"
+RESET_LIMIT = "5 per minute;20 per hour"
 
 
 def _next_url() -> str:
@@ -84,6 +86,51 @@ def login() -> ResponseReturnValue:
             return redirect(target)
     return render_template("auth/login.html", errors=errors, form=request.form), (
         401 if errors else 200)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def forgot() -> ResponseReturnValue:
+    """Ask for a password reset link; the answer never says whether the address has an account."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            accounts.request_password_reset(
+                email=request.form.get("email"),
+                reset_link=lambda token: public_url_for("auth.reset", token=token),
+                sign_up_link=public_url_for("auth.signup"))
+        except AccountError as exc:
+            errors["email"] = exc.message
+        else:
+            return render_template("auth/forgot_sent.html")
+    return render_template("auth/forgot.html", errors=errors, form=request.form), (
+        400 if errors else 200)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def reset(token: str) -> ResponseReturnValue:
+    """Choose a new password from an emailed link; every session there was ends."""
+    errors: dict[str, str] = {}
+    try:
+        user = accounts.check_reset_link(token)
+        if request.method == "POST":
+            user = accounts.reset_password(token=token, password=request.form.get("password"))
+            start_session(user)
+            flash("Your new password is set. Every other device was signed out.", "success")
+            return redirect(url_for("main.home"))
+    except AccountError as exc:
+        if exc.code == "link_invalid":
+            return _no_referrer(render_template("auth/link_invalid.html", message=exc.message,
+                                                again=url_for("auth.forgot")), 404)
+        errors[exc.field or "form"] = exc.message
+    return _no_referrer(render_template("auth/reset.html", errors=errors, email=user.email),
+                        400 if errors else 200)
+
+
+def _no_referrer(body: str, status: int) -> ResponseReturnValue:
+    """Pages whose address holds a secret token never send it on in a Referer."""
+    return body, status, {"Referrer-Policy": "no-referrer"}
 
 
 @bp.post("/logout")

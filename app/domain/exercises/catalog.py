@@ -38,6 +38,7 @@ class PerspectiveTexts:
     needed_label: str
     guess_wait: str
     sealed_note: str
+    tell_hint: str
     reveal_label: str
     reveal_title: str
     accuracy_label: str
@@ -235,6 +236,8 @@ _KINDS: tuple[ExerciseKind, ...] = (
             guess_wait="{partner} is imagining the moment from your side. "
                        "Their guess stays sealed until you've told it.",
             sealed_note="Sealed: {partner} sees it only after telling the moment.",
+            tell_hint="{partner} has sealed a guess. Tell the moment as it was; "
+                      "you'll see the guess once you've told it.",
             reveal_label="I've told it: show me the guess",
             reveal_title="{guesser}'s guess",
             accuracy_label="How close did the guess come?",

@@ -5,6 +5,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { showConnection, presenceSocket } from "/static/js/app.js";
 import { ACK_TIMEOUT, EventLog, Outbox, Sync } from "/static/js/exercise/outbox.js";
 import { Screen } from "/static/js/exercise/render.js";
+import { shoesAcked, wireShoes } from "/static/js/exercise/shoes.js";
 import { exercisePrefix, scopedStore } from "/static/js/exercise/storage.js";
 
 const root = document.getElementById("exercise");
@@ -53,6 +54,7 @@ const sync = new Sync({
         }
       }
       if (item.type === "rate") $("rating-form").reset();
+      shoesAcked(item.type);
     },
     refused: (item, ack) => screen.showError(ack?.error?.message ?? "That didn't work. Please try again."),
     gaveUp: (item, ack) => screen.showError(ack?.error?.code === "server_error"
@@ -85,6 +87,7 @@ $("btn-retry").addEventListener("click", () => {
   sync.retry();
 });
 $("btn-end-turn").addEventListener("click", () => act("end_turn"));
+wireShoes(act, (message) => screen.showError(message), store);
 
 $("schedule-form").addEventListener("submit", (ev) => {
   ev.preventDefault();

@@ -1,6 +1,7 @@
 // The live exercise screen's DOM: the log, the phase cards, the composer, the timers and the
 // guard's private note. It draws what it is given; it never talks to the server.
 import { breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime } from "./words.js";
+import { renderShoes } from "./shoes.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,7 +20,9 @@ const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active
 // Buttons that map to one action: disabled while that action waits in the outbox.
 const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedule": "schedule",
   "btn-cancel": "cancel", "btn-cancel-scheduled": "cancel", "btn-start": "start",
-  "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early" };
+  "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early",
+  "btn-name-moment": "name_moment", "btn-seal-guess": "guess", "btn-reveal": "reveal",
+  "btn-mark": "mark_accuracy" };
 
 /**
  * One exercise screen. ``ctx`` is {root, me, partner, onConfirm(kind), onDraft(text)};
@@ -89,13 +92,18 @@ export class Screen {
     const visible = { "ph-proposed": phase === "proposed", "ph-scheduled": phase === "scheduled",
       "ph-on_break": phase === "on_break", "ph-active": phase === "active",
       "ph-rating": phase === "rating", "ph-complete": phase === "complete", "ph-ended": ended };
+    // Step into my shoes: the composer shows only at the steps where someone may write in it.
+    visible["ph-active"] = visible["ph-active"] && (!view.perspective?.step
+      || ["say", "end_turn", "confirm"].some((a) => this.has(a)));
     for (const id of PHASE_SECTIONS) show(id, visible[id]);
-    this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]));
+    // With the composer hidden at a Step into my shoes step, problems show in that step's card.
+    this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]) ?? (phase === "active" ? "ph-shoes" : undefined));
     show("ex-convo", phase === "active" || phase === "on_break");
     show("ex-instructions", phase === "active" || phase === "on_break");
     show("ex-end-wrap", this.has("end_early") && ["scheduled", "active", "on_break"].includes(phase));
 
     this.renderFloor();
+    this.renderShoes();
     if (phase === "proposed") this.renderProposed();
     if (phase === "scheduled") this.renderScheduled();
     if (phase === "on_break") this.renderBreak();
@@ -151,6 +159,16 @@ export class Screen {
       list.replaceChildren(...(instr || []).map((t) => el("li", null, t)));
       list.dataset.role = String(speaking);
     }
+  }
+
+  renderShoes() {
+    const step = this.view.perspective?.step ?? null;
+    renderShoes(this.view, this.ctx, (a) => this.has(a));
+    // A new step moves the card into view, so the next thing to do is on screen.
+    if (this.stepShown !== undefined && step && step !== this.stepShown) {
+      requestAnimationFrame(() => document.getElementById("ph-shoes").scrollIntoView({ block: "nearest" }));
+    }
+    this.stepShown = step;
   }
 
   renderProposed() {
@@ -226,7 +244,9 @@ export class Screen {
     const { partner } = this.ctx;
     const speaking = view.my_floor;
     $("ph-active").dataset.role = speaking ? "speaker" : "listener";
-    $("composer-label").textContent = speaking ? "Share a small piece…" : `Say back what you heard, or ask ${partner}`;
+    const missing = !speaking && view.perspective?.step === "reflect_miss";
+    $("composer-label").textContent = speaking ? "Share a small piece…"
+      : (missing ? view.perspective_texts.miss_prompt : `Say back what you heard, or ask ${partner}`);
     this.textEl.placeholder = speaking ? "One feeling or one moment at a time" : (view.reflection_starters?.[0] ?? "");
 
     // The speaker answers a reflection; the listener sees that an answer is awaited.
@@ -255,10 +275,13 @@ export class Screen {
     // Listener tools: reflection starters and the question bank as chips.
     show("ex-listener-tools", !speaking);
     const tools = $("ex-listener-tools");
-    if (!speaking && tools.dataset.kind !== view.kind) {
-      $("ex-starters").replaceChildren(...(view.reflection_starters || []).map((t) => this.chip(t)));
+    // Saying back what a guess missed has starters of its own.
+    const toolsKey = `${view.kind}${missing ? ":miss" : ""}`;
+    if (!speaking && tools.dataset.kind !== toolsKey) {
+      const starters = missing ? view.perspective_texts.miss_starters : view.reflection_starters;
+      $("ex-starters").replaceChildren(...(starters || []).map((t) => this.chip(t)));
       $("ex-questions").replaceChildren(...(view.question_bank || []).map((t) => this.chip(t)));
-      tools.dataset.kind = view.kind;
+      tools.dataset.kind = toolsKey;
     }
     show("btn-check", !speaking && this.has("check"));
     $("btn-check").textContent = view.check_text || "Did I get that right?";

@@ -31,7 +31,8 @@ export function describe(e, { me, partner }) {
         return mine ? { held: true, text: p.text } : null;
       }
       return { bubble: true, mine, role: "listener",
-        label: `${who(e.actor)} · ${LABELS[p.label] ?? "listening"}`, text: p.text };
+        label: `${who(e.actor)} · ${p.miss ? `what ${mine ? "I" : "they"} missed` : (LABELS[p.label] ?? "listening")}`,
+        text: p.text };
     case "check":
       return { bubble: true, mine, role: "listener", label: `${who(e.actor)} · checking`, text: p.text };
     case "confirmed":
@@ -51,12 +52,37 @@ export function describe(e, { me, partner }) {
     case "rated": return { note: "You rated the exercise (sealed)." };
     case "ratings_revealed": return { note: "Both ratings are in." };
     case "completed": return { note: "Complete. Thank you both." };
+    case "moment_named": return { note: `${mine ? "You" : partner} named the moment: “${p.text}”` };
+    case "guess_sealed": return { note: "You sealed your guess." };
+    case "guess_revealed": return { note: p.by === me ? "Your guess is open now." : `${partner}'s guess is open now.` };
+    case "accuracy_marked": return { note: mine ? `You marked the guess ${p.score}/10.` : `${partner} marked your guess ${p.score}/10.` };
     default: return null;
   }
 }
 
+// Step into my shoes: what the floor banner's hint says at each step, for the speaker and the
+// listener (null: the usual words).
+const STEP_HINTS = {
+  name: [() => "Name a moment in a few words; you'll tell it after the guess.",
+    (partner) => `${partner} names a moment; then you imagine it from their side.`],
+  guess: [(partner) => `${partner} is imagining it from your side.`,
+    () => "Write your guess before you hear anything more."],
+  tell: [(partner) => `Tell it as it was; ${partner} reflects it back.`, null],
+  mark: [() => "Say how close the guess came.", (partner) => `${partner} is reading your guess.`],
+  reflect_miss: [(partner) => `${partner} says back what the guess missed.`,
+    () => "Say back what your guess missed."],
+  wrap: [() => "When you feel understood, end your turn.", null],
+};
+
 /** The floor banner's three lines for ``view``. */
-export function floorWords(view, { partner }) {
+export function floorWords(view, ctx) {
+  const words = baseFloorWords(view, ctx);
+  const step = view.phase === "active" ? view.perspective?.step : null;
+  const hint = step && STEP_HINTS[step]?.[view.my_floor ? 0 : 1];
+  return hint ? { ...words, hint: hint(ctx.partner) } : words;
+}
+
+function baseFloorWords(view, { partner }) {
   const speaking = view.my_floor;
   const onBreak = view.phase === "on_break";
   const doing = onBreak ? "paused" : (speaking ? "you speak" : "you listen");
