@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: install dev-install run migrate test test-fast bench lighthouse clean
+.PHONY: install dev-install run migrate test test-fast bench bench-history lighthouse clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,11 @@ test-fast: dev-install
 
 bench: dev-install
 	$(BIN)/python benchmarks/guard_bench.py
+	$(BIN)/python benchmarks/history_bench.py
+
+# One couple with 1,000 exercises (40,000 events) on PostgreSQL: page times, queries, export.
+bench-history: dev-install
+	$(BIN)/python benchmarks/history_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

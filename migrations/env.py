@@ -96,6 +96,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # SQLite rebuilds a table to alter it (copy, drop, rename). With foreign keys on,
+            # dropping the old table would cascade and delete every row that points at it
+            # (dropping users would take couples, exercises and events with it).
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models: data only, workflows live in services."""
 
 from app.models.couple import Couple, Invite, Membership
-from app.models.exercise import ClientAction, Exercise, ExerciseEvent
+from app.models.exercise import ClientAction, Exercise, ExerciseEvent, ExerciseRating
 from app.models.mail import OutboxMessage
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
@@ -9,6 +9,6 @@ from app.models.session import UserSession
 from app.models.user import AuditEntry, EmailToken, Passkey, User, WebAuthnChallenge
 
 __all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "EmailToken", "Exercise",
-           "ExerciseEvent",
-           "Invite", "Membership", "OutboxMessage", "Passkey", "Presence", "User", "UserSession",
+           "ExerciseEvent", "ExerciseRating", "Invite", "Membership", "OutboxMessage", "Passkey",
+           "Presence", "User", "UserSession",
            "WebAuthnChallenge"]

@@ -26,6 +26,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         sa.LargeBinary(64), unique=True, default=lambda: secrets.token_bytes(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A deleted account keeps only this row (no email, name or way in), so the partner's
+    # shared history still holds together; it reads as "a former partner".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     passkeys: Mapped[list[Passkey]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Passkey.id")

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.guard import Verdict
+from app.domain.guard.encoder import ENCODER_DIR
+from app.domain.guard.model import WEIGHTS_PATH
 from app.extensions import db
-from app.models import ClientAction, Couple, Exercise, ExerciseEvent, Membership, User
+from app.models import (
+    ClientAction,
+    Couple,
+    Exercise,
+    ExerciseEvent,
+    ExerciseRating,
+    Membership,
+    User,
+)
 from app.models.types import utcnow
 from app.services import audit, prompts
 from app.services.guard import judge_message
-from app.services.publisher import publish
+from app.services.publisher import events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -87,28 +98,76 @@ def propose(user: User, payload: object) -> Exercise:
         prompt_ref=prompt_ref, now=utcnow())
     exercise = Exercise(couple_id=couple.id, kind=state.kind, phase=state.phase,
                         state=ex.state_to_dict(state), seq=state.seq,
-                        prompt_ref=state.prompt_ref or None)
+                        prompt_ref=state.prompt_ref or None, **_summary(state))
     db.session.add(exercise)
     db.session.flush()
     rows = _event_rows(exercise.id, events)
     db.session.add_all(rows)
     db.session.commit()
-    publish(exercise.id, state, events)
+    publish(exercise.id, state, events, names_of(state.partners))
     return exercise
 
 
-def _event_rows(exercise_id: int, events: list[ex.Event]) -> list[ExerciseEvent]:
-    return [ExerciseEvent(exercise_id=exercise_id, seq=e.seq, type=e.type, actor_id=e.actor,
-                          visible_to_id=e.private_to, payload=dict(e.payload), at=e.at)
-            for e in events]
+def _summary(state: ex.ExerciseState) -> dict[str, Any]:
+    """The state's typed copy on the exercise row, which the history list reads."""
+    return {"topic": state.topic, "first_speaker_id": state.first_speaker,
+            "started_at": state.started_at, "ended_at": state.ended_at}
 
 
-def _speaker_said(exercise_id: int) -> str:
-    """The speaker's last message, the context the guard judges the listener against."""
-    text = db.session.scalar(sa.select(ExerciseEvent.payload).where(
+def _event_rows(exercise_id: int, events: list[ex.Event], *, answers: int | None = None,
+                model_version: str | None = None) -> list[ExerciseEvent]:
+    rows = []
+    for e in events:
+        row = ExerciseEvent(exercise_id=exercise_id, seq=e.seq, type=e.type, actor_id=e.actor,
+                            visible_to_id=e.private_to, payload=dict(e.payload), at=e.at)
+        if e.type in ("listener_message", "check"):
+            row.answers_seq = answers
+        if e.type == "listener_message":
+            row.guard_label = str(e.payload.get("label", ""))
+            row.guard_action = str(e.payload.get("action", ""))
+            row.delivered = bool(e.payload.get("delivered"))
+            row.model_version = model_version
+        rows.append(row)
+    return rows
+
+
+def _rating_rows(exercise_id: int, events: list[ex.Event]) -> None:
+    """Ratings in their own table: one row per rater; revealed once both have rated."""
+    for e in events:
+        if e.type == "rated":
+            db.session.add(ExerciseRating(
+                exercise_id=exercise_id, user_id=e.actor, seen=int(str(e.payload["seen"])),
+                understood=int(str(e.payload["understood"])),
+                note=str(e.payload.get("note", "")), rated_at=e.at))
+        elif e.type == "ratings_revealed":
+            db.session.flush()
+            db.session.execute(sa.update(ExerciseRating).where(
+                ExerciseRating.exercise_id == exercise_id).values(revealed_at=e.at))
+
+
+def _last_share(exercise_id: int) -> tuple[int | None, str]:
+    """The speaker's last share (its seq and words): what the listener answers, and the
+    context the guard judges the listener against."""
+    row = db.session.execute(sa.select(ExerciseEvent.seq, ExerciseEvent.payload).where(
         ExerciseEvent.exercise_id == exercise_id, ExerciseEvent.type == "shared")
-        .order_by(ExerciseEvent.seq.desc()).limit(1))
-    return str(text.get("text", "")) if isinstance(text, dict) else ""
+        .order_by(ExerciseEvent.seq.desc()).limit(1)).first()
+    if row is None:
+        return None, ""
+    text = row.payload.get("text", "") if isinstance(row.payload, dict) else ""
+    return row.seq, str(text)
+
+
+@cache
+def guard_model_version() -> str:
+    """A short fingerprint of the guard's shipped models (the linear weights and the encoder):
+    which model judged a message."""
+    digest = hashlib.sha256()
+    try:
+        for path in (WEIGHTS_PATH, ENCODER_DIR / "model.onnx"):
+            digest.update(path.read_bytes())
+    except OSError:
+        return "unknown"
+    return "g-" + digest.hexdigest()[:12]
 
 
 def _held_in_a_row(exercise_id: int, listener_id: int) -> int:
@@ -178,8 +237,9 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
                           "in your history.", code="finished")
     state = state_of(exercise)
     verdict: Verdict | None = None
+    answers, said = (_last_share(exercise.id) if isinstance(action, ex.Say | ex.Check)
+                     else (None, ""))
     if isinstance(action, ex.Say):
-        said = _speaker_said(exercise.id)
 
         def classify(text: str) -> tuple[str, Any]:
             nonlocal verdict
@@ -189,55 +249,54 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
 
         action = ex.resolve_say(state, actor=user.id, say=action, classify=classify)
     new_state, events = ex.apply(state, actor=user.id, action=action, now=utcnow())
+    names = names_of(state.partners)
     ack = {"ok": True, "exercise_id": exercise.id, "seq": new_state.seq,
-           "events": [serialize(e, viewer=user.id) for e in map(ex.event_to_dict, events)]}
+           "events": events_for(events, viewer=user.id, partners=state.partners, names=names)}
     if verdict is not None:
         held = any(e.type == "listener_message" and not e.payload.get("delivered")
                    for e in events)
         ack["guard"] = {"label": verdict.label, "action": verdict.action, "held": held,
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
-    _store(exercise, new_state, events)
+    _store(exercise, new_state, events, answers=answers,
+           model_version=None if verdict is None else guard_model_version())
     db.session.add(ClientAction(exercise_id=exercise.id, client_id=client_id, user_id=user.id,
                                 ack=ack))
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
         raise _Conflict() from None
-    publish(exercise_id, new_state, events)
+    publish(exercise_id, new_state, events, names)
     return ack
 
 
-def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Event]) -> None:
+def _store(exercise: Exercise, new_state: ex.ExerciseState, events: list[ex.Event], *,
+           answers: int | None = None, model_version: str | None = None) -> None:
     """Write the new state only if nobody else did since we read it, then its events."""
     updated = db.session.execute(
         sa.update(Exercise).where(Exercise.id == exercise.id,
                                   Exercise.version == exercise.version)
         .values(state=ex.state_to_dict(new_state), phase=new_state.phase, seq=new_state.seq,
-                version=exercise.version + 1, updated_at=utcnow()))
+                version=exercise.version + 1, updated_at=utcnow(), **_summary(new_state)))
     if updated.rowcount != 1:
         raise _Conflict()
-    db.session.add_all(_event_rows(exercise.id, events))
+    db.session.add_all(_event_rows(exercise.id, events, answers=answers,
+                                   model_version=model_version))
+    _rating_rows(exercise.id, events)
 
 
-def serialize(event: dict[str, Any], *, viewer: int) -> dict[str, Any]:
-    """One event as ``viewer`` may see it: hidden ones keep their number, so gaps show."""
-    visible_to = event.get("visible_to")
-    if visible_to is not None and viewer not in visible_to:
-        return {"seq": event["seq"], "type": "hidden"}
-    payload = dict(event["payload"])
-    if event["type"] == "listener_message" and event["actor"] != viewer:
-        # The speaker hears the words, not the guard's verdict on them.
-        payload = {"text": payload.get("text", ""), "delivered": True,
-                   **({"miss": True} if payload.get("miss") else {})}
-    return {"seq": event["seq"], "type": event["type"], "actor": event["actor"],
-            "payload": payload, "at": event["at"]}
+def names_of(user_ids: tuple[int, ...]) -> dict[int, str]:
+    """Display names by user id; someone who is gone is left out ("a former partner")."""
+    rows = db.session.execute(sa.select(User.id, User.display_name).where(
+        User.id.in_(user_ids), User.deleted_at.is_(None))).all()
+    return {row.id: row.display_name for row in rows}
 
 
-def row_to_dict(row: ExerciseEvent) -> dict[str, Any]:
-    """A stored event in the same shape as ``event_to_dict``."""
-    return {"seq": row.seq, "type": row.type, "actor": row.actor_id, "payload": row.payload,
-            "visible_to": None if row.visible_to_id is None else [row.visible_to_id],
-            "at": row.at.isoformat()}
+def row_to_event(row: ExerciseEvent) -> ex.Event:
+    """A stored event as the domain's ``Event``."""
+    return ex.Event(seq=row.seq, type=cast(ex.EventType, row.type), actor=row.actor_id or 0,
+                    payload=row.payload,
+                    visible_to=None if row.visible_to_id is None else frozenset({row.visible_to_id}),
+                    at=row.at)
 
 
 def replay(user: User, *, exercise_id: object, after_seq: object) -> dict[str, Any]:
@@ -250,24 +309,9 @@ def replay(user: User, *, exercise_id: object, after_seq: object) -> dict[str, A
         .order_by(ExerciseEvent.seq)).all()
     state = state_of(exercise)
     return {"ok": True, "exercise_id": exercise.id, "seq": exercise.seq,
-            "events": [serialize(row_to_dict(r), viewer=user.id) for r in rows],
-            "view": view_for(state, user.id)}
-
-
-def view_for(state: ex.ExerciseState, viewer: int) -> dict[str, Any]:
-    """The screen's view of the state for one partner, with the catalog entry's texts."""
-    view = ex.public_view(state, viewer=viewer)
-    kind = ex.get_kind(state.kind)
-    view["speaker_instructions"] = list(kind.speaker_instructions)
-    view["listener_instructions"] = list(kind.listener_instructions)
-    view["question_bank"] = list(kind.question_bank)
-    view["reflection_starters"] = list(kind.reflection_starters)
-    view["pause_prompt"] = kind.pause_prompt
-    view["check_text"] = kind.check_text
-    view["confirm_choices"] = [{"kind": c.kind, "label": c.label} for c in kind.confirm_choices]
-    view["perspective_texts"] = (None if kind.perspective is None
-                                 else dataclasses.asdict(kind.perspective))
-    return view
+            "events": events_for([row_to_event(r) for r in rows], viewer=user.id,
+                                 partners=state.partners, names=names_of(state.partners)),
+            "view": ex.screen_view(state, viewer=user.id)}
 
 
 def end_live_for_unpair(couple: Couple, user: User) -> Any:
@@ -288,7 +332,8 @@ def end_live_for_unpair(couple: Couple, user: User) -> Any:
         raise DomainError("Your partner acted at the same moment. Please try again.",
                           code="conflict") from None
     exercise_id = exercise.id
-    return lambda: publish(exercise_id, new_state, events)
+    names = names_of(state.partners)
+    return lambda: publish(exercise_id, new_state, events, names)
 
 
 def history_for(user: User) -> list[Exercise]:

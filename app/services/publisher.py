@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from app.domain import exercises as ex
@@ -17,17 +18,22 @@ def room_for(exercise_id: int, user_id: int) -> str:
     return f"ex:{exercise_id}:u:{user_id}"
 
 
-def publish(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event]) -> None:
-    """Send the new events and view to both partners (call after the commit)."""
-    from app.services.exercises import serialize, view_for
+def events_for(events: list[ex.Event], *, viewer: int, partners: tuple[int, int],
+               names: Mapping[int, str]) -> list[dict[str, object]]:
+    """The events as ``viewer`` may see them, in the shape the live screen reads."""
+    shown = (ex.project(e, viewer=viewer, partners=partners, names=names) for e in events)
+    return [s.as_dict() for s in shown if s is not None]
 
-    raw = [ex.event_to_dict(e) for e in events]
+
+def publish(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event],
+            names: Mapping[int, str]) -> None:
+    """Send the new events and view to both partners (call after the commit)."""
     for user_id in state.partners:
         message: dict[str, Any] = {
             "exercise_id": exercise_id,
             "seq": state.seq,
-            "events": [serialize(e, viewer=user_id) for e in raw],
-            "view": view_for(state, user_id),
+            "events": events_for(events, viewer=user_id, partners=state.partners, names=names),
+            "view": ex.screen_view(state, viewer=user_id),
         }
         socketio.emit("events", message, to=room_for(exercise_id, user_id), namespace=NAMESPACE)
         if not PHASE_EVENTS.intersection(e.type for e in events):

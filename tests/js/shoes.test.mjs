@@ -72,17 +72,19 @@ describe("words", () => {
       "A and B and {x}");
   });
 
-  it("says the new events in the log", () => {
-    const ctx = { me: ALEX, partner: "Blair" };
-    assert.equal(describeEvent({ type: "moment_named", actor: BLAIR, payload: { text: "x" } }, ctx).note,
-      "Blair named the moment: “x”");
-    assert.equal(describeEvent({ type: "accuracy_marked", actor: ALEX, payload: { score: 6 } }, ctx).note,
-      "You marked the guess 6/10.");
-    assert.equal(describeEvent({ type: "guess_revealed", actor: ALEX, payload: { by: BLAIR } }, ctx).note,
-      "Blair's guess is open now.");
+  it("shows the new events in the log in the server's words", () => {
+    // The words come from the one projection on the server (tests/domain/exercises/
+    // test_projection.py holds them); the log only picks the shape.
+    const note = describeEvent({ type: "moment_named", actor: BLAIR, payload: { text: "x" },
+      show: { form: "note", text: "Blair named the moment: “x”" } });
+    assert.equal(note.note, "Blair named the moment: “x”");
     const miss = describeEvent({ type: "listener_message", actor: BLAIR,
-      payload: { text: "So I missed…", delivered: true, miss: true } }, ctx);
+      payload: { text: "So I missed…", delivered: true, miss: true },
+      show: { form: "bubble", mine: false, role: "listener", label: "Blair · what they missed",
+        text: "So I missed…" } });
     assert.equal(miss.label, "Blair · what they missed");
+    assert.equal(miss.bubble, true);
+    assert.equal(describeEvent({ seq: 9, type: "hidden" }), null);
   });
 
   it("gives the floor banner a hint for each step", () => {

@@ -69,4 +69,4 @@ def test_the_guess_is_sealed_from_the_speaker_until_revealed(sockets: Any) -> No
     assert view["perspective"]["step"] == "reflect_miss"
     assert view["perspective_texts"]["accuracy_label"] == "How close did the guess come?"
     transcript = alex.http.get(f"/history/{ex_id}").get_data(as_text=True)
-    assert "Marked how close the guess came: 6/10" in transcript and leaks(transcript)
+    assert "You marked the guess 6/10." in transcript and leaks(transcript)

@@ -11,12 +11,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.blueprints.decorators import partner_required
+from app.blueprints.exercises import charts
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.exercises import prompts as deck
 from app.domain.guard.labels import STRICTNESS_HOLDS
 from app.errors import json_object
 from app.services import exercises, prompts
+from app.services import history as past
 
 bp = Blueprint("exercises", __name__)
 
@@ -171,7 +173,7 @@ def live(exercise_id: int) -> ResponseReturnValue:
     state = exercises.state_of(exercise)
     if state.phase not in exercises.LIVE_PHASES:
         return redirect(url_for("exercises.transcript", exercise_id=exercise.id))
-    view = exercises.view_for(state, current_user.id)
+    view = ex.screen_view(state, viewer=current_user.id)
     partner = exercises.partner_of(exercise, current_user.id)
     return render_template("exercises/live.html", exercise=exercise, view=view,
                            partner=partner, kind=ex.get_kind(state.kind), holds=STRICTNESS_HOLDS)
@@ -180,17 +182,35 @@ def live(exercise_id: int) -> ResponseReturnValue:
 @bp.get("/history")
 @login_required
 def history() -> ResponseReturnValue:
-    """Every exercise the two of you have done, newest first."""
-    items = [(e, exercises.state_of(e)) for e in exercises.history_for(current_user)]
-    return render_template("exercises/history.html", items=items, catalog=ex.CATALOG)
+    """Every exercise the two of you have done, newest first, with filters and search."""
+    try:
+        filters = past.parse_filters(request.args)
+    except DomainError as exc:
+        page = past.history_page(current_user, past.Filters())
+        return render_template("exercises/history.html", page=page, form=request.args,
+                               error=exc.message, **_list_choices()), 400
+    page = past.history_page(current_user, filters)
+    return render_template("exercises/history.html", page=page, form=request.args, error="",
+                           **_list_choices())
+
+
+def _list_choices() -> dict[str, object]:
+    return {"kinds": [(k.slug, k.title) for k in ex.CATALOG.values()],
+            "periods": [(key, label) for key, (label, _days) in past.PERIODS.items()]}
 
 
 @bp.get("/history/<int:exercise_id>")
 @login_required
 def transcript(exercise_id: int) -> ResponseReturnValue:
-    """One exercise's transcript, as you may see it."""
-    exercise = exercises.load_for(current_user, exercise_id)
-    data = exercises.replay(current_user, exercise_id=exercise.id, after_seq=0)
-    partner = exercises.partner_of(exercise, current_user.id)
-    return render_template("exercises/transcript.html", exercise=exercise, data=data,
-                           partner=partner, kind=ex.get_kind(exercise.kind))
+    """One exercise as you may see it; a finished one ends on its debrief."""
+    page = past.exercise_page(current_user, exercise_id)
+    return render_template("exercises/transcript.html", page=page,
+                           kind=ex.get_kind(page.state.kind))
+
+
+@bp.get("/insights")
+@login_required
+def insights() -> ResponseReturnValue:
+    """Your listening over time: numbers, trends and charts drawn on the server."""
+    page = past.insights_for(current_user)
+    return render_template("exercises/insights.html", page=page, charts=charts.for_page(page))

@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.services.exercises import live_exercise, state_of, view_for
+from app.domain.exercises import screen_view
+from app.services.exercises import live_exercise, state_of
 from app.services.pairing import active_couple, open_invite
 from app.services.presence import online_user_ids
 
@@ -25,7 +26,7 @@ def home() -> ResponseReturnValue:
     return render_template("main/home.html", couple=couple, partner=partner,
                            partner_online=bool(partner and partner.id in online),
                            invite=None if couple else open_invite(current_user),
-                           live=live, live_view=view_for(state_of(live), current_user.id)
+                           live=live, live_view=screen_view(state_of(live), viewer=current_user.id)
                            if live else None)
 
 

@@ -44,6 +44,7 @@ from app.domain.exercises.parse import (
     parse_proposal,
     parse_time,
 )
+from app.domain.exercises.projection import FORMER_PARTNER, Shown, project
 from app.domain.exercises.state import (
     AccuracyMark,
     CorruptStateError,
@@ -69,19 +70,20 @@ from app.domain.exercises.turns import (
     resolve_first_speaker,
     resolve_say,
 )
-from app.domain.exercises.views import public_view
+from app.domain.exercises.views import public_view, screen_view
 
 __all__ = [
-    "ACTION_TYPES", "CATALOG", "CHECK_TEXT",
+    "ACTION_TYPES", "CATALOG", "CHECK_TEXT", "FORMER_PARTNER",
     "Accept", "AccuracyMark", "Action", "CallBreak", "Cancel", "Check", "ClientAction",
     "Confirm", "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly",
     "EndTurn", "Event", "EventType",
     "ExerciseKind", "ExerciseState", "FirstSpeakerChoice", "Guess", "ListenerMessage",
     "MarkAccuracy", "NameMoment", "PerspectiveStep", "PerspectiveTexts", "Phase",
     "Proposal", "Rate", "Rating", "Ready", "Reveal", "Say", "Schedule", "SealedGuess", "Share",
-    "Start", "Strictness", "VerdictAction",
+    "Shown", "Start", "Strictness", "VerdictAction",
     "apply", "available_actions", "event_to_dict", "get_kind", "is_perspective", "listener_of",
     "new_exercise",
-    "parse_action", "parse_proposal", "parse_time", "public_view", "resolve_first_speaker",
-    "resolve_say", "role_of", "state_from_dict", "state_to_dict", "visible",
+    "parse_action", "parse_proposal", "parse_time", "project", "public_view",
+    "resolve_first_speaker",
+    "resolve_say", "role_of", "screen_view", "state_from_dict", "state_to_dict", "visible",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from app.domain.errors import DomainError
@@ -110,3 +111,19 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "perspective": _perspective_view(state, viewer),
         "actions": sorted(available_actions(state, actor=viewer)),
     }
+
+
+def screen_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
+    """The live screen's view for ``viewer``: :func:`public_view` plus the catalog's words."""
+    view = public_view(state, viewer=viewer)
+    kind = get_kind(state.kind)
+    view["speaker_instructions"] = list(kind.speaker_instructions)
+    view["listener_instructions"] = list(kind.listener_instructions)
+    view["question_bank"] = list(kind.question_bank)
+    view["reflection_starters"] = list(kind.reflection_starters)
+    view["pause_prompt"] = kind.pause_prompt
+    view["check_text"] = kind.check_text
+    view["confirm_choices"] = [{"kind": c.kind, "label": c.label} for c in kind.confirm_choices]
+    view["perspective_texts"] = (None if kind.perspective is None
+                                 else dataclasses.asdict(kind.perspective))
+    return view

@@ -51,7 +51,7 @@ export class Screen {
   // ---- the conversation log -------------------------------------------------------------------
 
   appendEvent(e) {
-    const d = describe(e, this.ctx);
+    const d = describe(e);
     if (!d) return;
     const li = el("li");
     li.dataset.seq = e.seq;
@@ -297,7 +297,7 @@ export class Screen {
     show("rating-form", !done);
     show("rating-sealed", done);
     if (done && view.my_rating) {
-      $("rating-mine").textContent = `You said: felt heard ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
+      $("rating-mine").textContent = `You said: felt seen ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
     }
   }
 

@@ -1,5 +1,6 @@
-// The words the live exercise screen says: how each event reads in the log, and the texts of
-// the floor banner, the break card and the ended card. No DOM; ``ctx`` is {me, partner}.
+// The words the live exercise screen says: the shape of each event in the log (worded by the
+// server), and the texts of the floor banner, the break card and the ended card. No DOM;
+// ``ctx`` is {me, partner}.
 
 export const fmtTime = (iso) => new Date(iso).toLocaleString(undefined, {
   weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
@@ -12,52 +13,18 @@ export function fmtLeft(ms) {
   return `${m}:${String(s % 60).padStart(2, "0")}`;
 }
 
-const LABELS = { reflection: "reflecting", open_question: "asking", sympathy: "listening" };
-const CONFIRM_LABELS = { landed: "That's it", not_quite: "Not quite…", more: "There's more" };
-
 /**
  * How one event shows in the log: a bubble ``{bubble, mine, role, label, text}``, the
  * listener's own held message ``{held, text}``, a note ``{note, tone?}``, or null (not shown).
+ * The words come from the server's one projection of events (``e.show``), the same the
+ * history and the export read; this only picks the shape.
  */
-export function describe(e, { me, partner }) {
-  const p = e.payload || {};
-  const mine = e.actor === me;
-  const who = (id) => (id === me ? "You" : partner);
-  switch (e.type) {
-    case "shared":
-      return { bubble: true, mine, role: "speaker", label: who(e.actor), text: p.text };
-    case "listener_message":
-      if (p.delivered === false) {
-        return mine ? { held: true, text: p.text } : null;
-      }
-      return { bubble: true, mine, role: "listener",
-        label: `${who(e.actor)} · ${p.miss ? `what ${mine ? "I" : "they"} missed` : (LABELS[p.label] ?? "listening")}`,
-        text: p.text };
-    case "check":
-      return { bubble: true, mine, role: "listener", label: `${who(e.actor)} · checking`, text: p.text };
-    case "confirmed":
-      return { note: `${who(e.actor)}: “${p.label || CONFIRM_LABELS[p.kind] || p.kind}”`, tone: p.kind };
-    case "proposed": return { note: mine ? `You asked ${partner}: is now OK?` : `${partner} asked: is now OK?` };
-    case "accepted": return { note: mine ? "You said yes." : `${partner} said yes.` };
-    case "scheduled": return { note: `${who(e.actor)} picked ${fmtTime(p.at)}.` };
-    case "declined": return { note: mine ? "You said not now." : `${partner} said not now.` };
-    case "cancelled": return { note: mine ? "You cancelled." : `${partner} cancelled.` };
-    case "started": return { note: p.speaker === me ? "Started: you have the floor." : `Started: ${partner} has the floor.` };
-    case "turn_ended": return { note: mine ? "You feel heard." : `${partner} feels heard.` };
-    case "roles_swapped": return { note: p.speaker === me ? "Roles swapped: now you have the floor." : `Roles swapped: now ${partner} has the floor.` };
-    case "break_called": return { note: `${who(e.actor)} called a ${p.minutes}-minute break.` };
-    case "ready": return { note: mine ? "You're ready." : `${partner} is ready.` };
-    case "resumed": return { note: "Back together." };
-    case "ended_early": return { note: mine ? "You ended the exercise." : `${partner} ended the exercise.` };
-    case "rated": return { note: "You rated the exercise (sealed)." };
-    case "ratings_revealed": return { note: "Both ratings are in." };
-    case "completed": return { note: "Complete. Thank you both." };
-    case "moment_named": return { note: `${mine ? "You" : partner} named the moment: “${p.text}”` };
-    case "guess_sealed": return { note: "You sealed your guess." };
-    case "guess_revealed": return { note: p.by === me ? "Your guess is open now." : `${partner}'s guess is open now.` };
-    case "accuracy_marked": return { note: mine ? `You marked the guess ${p.score}/10.` : `${partner} marked your guess ${p.score}/10.` };
-    default: return null;
-  }
+export function describe(e) {
+  const s = e.show;
+  if (!s || s.form === "hidden") return null;
+  if (s.form === "bubble") return { bubble: true, mine: s.mine, role: s.role, label: s.label, text: s.text };
+  if (s.form === "held") return { held: true, text: s.text };
+  return { note: s.text, tone: s.tone || undefined };
 }
 
 // Step into my shoes: what the floor banner's hint says at each step, for the speaker and the

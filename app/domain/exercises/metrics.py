@@ -1,0 +1,266 @@
+"""Every insight number, computed from events: per exercise, then per partner over time.
+
+``exercise_stats`` reads one exercise's events once (services keep the result on the row, so
+the history and the insights never re-read 40,000 events); ``insights`` turns a partner's
+exercises into overall numbers and weekly trends. Templates and scripts only display these.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from app.domain.exercises.state import Event
+
+# Fewer started exercises than this and the insights say so instead of drawing a trend.
+TREND_MIN_EXERCISES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerStats:
+    """One partner in one exercise: as the speaker (how seen) and as the listener."""
+
+    seen: int | None = None  # their revealed rating: how seen they felt
+    understood: int | None = None  # their own estimate of how well they understood
+    gap: int | None = None  # understood minus how seen the partner felt
+    messages: int = 0  # listener messages they wrote (held ones too)
+    questions: int = 0  # of which curious (open) questions
+    held: int = 0  # held back by the guard
+    landed: int = 0  # their reflections and checks the speaker said landed
+    first_tries: int = 0  # shares of the partner they answered and got an answer on
+    first_try_landed: int = 0  # of which the first answer was "That's it"
+    answer_seconds: tuple[float, ...] = ()  # share → their first answer to it
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseStats:
+    """The numbers of one exercise, per partner, and which reflections landed."""
+
+    partners: Mapping[int, PartnerStats]
+    landed_seqs: tuple[int, ...] = ()
+    started: bool = False
+
+    @property
+    def landed(self) -> int:
+        """How many reflections or checks landed, both partners together."""
+        return len(self.landed_seqs)
+
+
+def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> ExerciseStats:
+    """Compute one exercise's numbers from its events (in any order)."""
+    ordered = sorted(events, key=lambda e: e.seq)
+    counts: dict[int, dict[str, int]] = {p: {"messages": 0, "questions": 0, "held": 0,
+                                             "landed": 0, "first_tries": 0,
+                                             "first_try_landed": 0} for p in partners}
+    waits: dict[int, list[float]] = {p: [] for p in partners}
+    last_share: Event | None = None
+    answered: set[int] = set()  # shares already answered (the first answer counts)
+    answers_share: dict[int, tuple[int, int]] = {}  # reflection seq -> (share seq, writer)
+    first_confirm: set[int] = set()  # shares whose first confirmation has been seen
+    landed_seqs: list[int] = []
+    ratings: dict[int, tuple[int, int]] = {}
+    started = False
+    for e in ordered:
+        p = e.payload
+        if e.type == "started":
+            started = True
+        elif e.type == "shared":
+            last_share = e
+        elif e.type in ("listener_message", "check") and e.actor in counts:
+            if e.type == "listener_message":
+                counts[e.actor]["messages"] += 1
+                if p.get("label") == "open_question":
+                    counts[e.actor]["questions"] += 1
+                if not p.get("delivered"):
+                    counts[e.actor]["held"] += 1
+            if last_share is not None:
+                answers_share[e.seq] = (last_share.seq, e.actor)
+                if last_share.seq not in answered:
+                    answered.add(last_share.seq)
+                    waits[e.actor].append((e.at - last_share.at).total_seconds())
+        elif e.type == "confirmed":
+            of = p.get("of")
+            if not isinstance(of, int) or of not in answers_share:
+                continue
+            share, writer = answers_share[of]
+            landed = p.get("kind") == "landed"
+            if landed:
+                counts[writer]["landed"] += 1
+                landed_seqs.append(of)
+            if share not in first_confirm:
+                first_confirm.add(share)
+                counts[writer]["first_tries"] += 1
+                counts[writer]["first_try_landed"] += int(landed)
+        elif e.type == "ratings_revealed":
+            for r in _items(p.get("ratings")):
+                user, seen, understood = r.get("user"), r.get("seen"), r.get("understood")
+                if isinstance(user, int) and isinstance(seen, int) and isinstance(understood,
+                                                                                  int):
+                    ratings[user] = (seen, understood)
+    a, b = partners
+    result = {}
+    for me, other in ((a, b), (b, a)):
+        mine, theirs = ratings.get(me), ratings.get(other)
+        result[me] = PartnerStats(
+            seen=None if mine is None else mine[0],
+            understood=None if mine is None else mine[1],
+            gap=None if mine is None or theirs is None else mine[1] - theirs[0],
+            answer_seconds=tuple(waits[me]), **counts[me])
+    return ExerciseStats(partners=result, landed_seqs=tuple(landed_seqs), started=started)
+
+
+def _items(value: object) -> list[Mapping[str, object]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+# --- stored form ------------------------------------------------------------------------------
+
+
+def stats_to_dict(stats: ExerciseStats) -> dict[str, object]:
+    """JSON-safe form kept on the exercise row; ``stats_from_dict`` reads it back."""
+    return {
+        "v": 1,
+        "started": stats.started,
+        "landed_seqs": list(stats.landed_seqs),
+        "partners": {str(uid): {
+            "seen": s.seen, "understood": s.understood, "gap": s.gap, "messages": s.messages,
+            "questions": s.questions, "held": s.held, "landed": s.landed,
+            "first_tries": s.first_tries, "first_try_landed": s.first_try_landed,
+            "answer_seconds": list(s.answer_seconds)} for uid, s in stats.partners.items()},
+    }
+
+
+def stats_from_dict(data: Mapping[str, object]) -> ExerciseStats | None:
+    """The stored stats, or None when they are missing or of an older shape (recompute)."""
+    if not isinstance(data, Mapping) or data.get("v") != 1:
+        return None
+    raw = data.get("partners")
+    if not isinstance(raw, Mapping):
+        return None
+    partners = {}
+    for uid, s in raw.items():
+        if not isinstance(s, Mapping):
+            return None
+        partners[int(uid)] = PartnerStats(
+            seen=_opt_int(s.get("seen")), understood=_opt_int(s.get("understood")),
+            gap=_opt_int(s.get("gap")), messages=_int(s.get("messages")),
+            questions=_int(s.get("questions")), held=_int(s.get("held")),
+            landed=_int(s.get("landed")), first_tries=_int(s.get("first_tries")),
+            first_try_landed=_int(s.get("first_try_landed")),
+            answer_seconds=tuple(float(x) for x in _list(s.get("answer_seconds"))
+                                 if isinstance(x, int | float)))
+    seqs = tuple(x for x in _list(data.get("landed_seqs")) if isinstance(x, int))
+    return ExerciseStats(partners=partners, landed_seqs=seqs, started=bool(data.get("started")))
+
+
+def _opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _int(value: object) -> int:
+    return _opt_int(value) or 0
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+# --- over time --------------------------------------------------------------------------------
+
+MetricKey = Literal["seen", "landing", "gap", "questions", "holds", "answer_time"]
+_Compute = Callable[[Sequence["PartnerStats"]], float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One insight: its overall value and one point per week that has data."""
+
+    key: MetricKey
+    title: str
+    unit: str  # "/10", "%", "s", "" …
+    overall: float | None
+    weeks: tuple[tuple[date, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Insights:
+    """One partner's skill over time."""
+
+    exercises: int  # exercises that started (completed or ended early)
+    metrics: tuple[Metric, ...] = field(default_factory=tuple)
+
+    @property
+    def trend_ready(self) -> bool:
+        """Enough exercises to draw a trend honestly."""
+        return self.exercises >= TREND_MIN_EXERCISES
+
+
+def week_of(when: datetime) -> date:
+    """The Monday of ``when``'s week (UTC)."""
+    day = when.date()
+    return day - timedelta(days=day.weekday())
+
+
+def insights(history: Iterable[tuple[datetime, ExerciseStats]], *, user: int) -> Insights:
+    """``user``'s numbers over their exercises (when each took place, its stats)."""
+    rows = sorted(((when, s.partners[user]) for when, s in history
+                   if s.started and user in s.partners), key=lambda r: r[0])
+    by_week: dict[date, list[PartnerStats]] = {}
+    for when, s in rows:
+        by_week.setdefault(week_of(when), []).append(s)
+    all_stats = [s for _w, s in rows]
+
+    def series(compute: _Compute) -> tuple[float | None, tuple[tuple[date, float], ...]]:
+        weeks = tuple((w, v) for w, group in sorted(by_week.items())
+                      if (v := compute(group)) is not None)
+        return compute(all_stats), weeks
+
+    metrics = []
+    for key, title, unit, compute in _METRICS:
+        overall, weeks = series(compute)
+        metrics.append(Metric(key=key, title=title, unit=unit, overall=overall, weeks=weeks))
+    return Insights(exercises=len(rows), metrics=tuple(metrics))
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return round(statistics.fmean(values), 1) if values else None
+
+
+def _felt_seen(group: Sequence[PartnerStats]) -> float | None:
+    return _mean([s.seen for s in group if s.seen is not None])
+
+
+def _landing(group: Sequence[PartnerStats]) -> float | None:
+    tries = sum(s.first_tries for s in group)
+    return round(100 * sum(s.first_try_landed for s in group) / tries) if tries else None
+
+
+def _gap(group: Sequence[PartnerStats]) -> float | None:
+    return _mean([s.gap for s in group if s.gap is not None])
+
+
+def _questions(group: Sequence[PartnerStats]) -> float | None:
+    messages = sum(s.messages for s in group)
+    return round(100 * sum(s.questions for s in group) / messages) if messages else None
+
+
+def _holds(group: Sequence[PartnerStats]) -> float | None:
+    return round(sum(s.held for s in group) / len(group), 1) if group else None
+
+
+def _answer_time(group: Sequence[PartnerStats]) -> float | None:
+    waits = [w for s in group for w in s.answer_seconds]
+    return round(statistics.median(waits)) if waits else None
+
+
+_METRICS: tuple[tuple[MetricKey, str, str, _Compute], ...] = (
+    ("seen", "How seen you felt", "/10", _felt_seen),
+    ("landing", "Reflections that landed on the first try", "%", _landing),
+    ("gap", "Understanding gap: your own estimate minus how seen your partner felt", "", _gap),
+    ("questions", "Curious questions among your replies", "%", _questions),
+    ("holds", "Replies the guard held back, per exercise", "", _holds),
+    ("answer_time", "Time taken before answering (median)", " s", _answer_time),
+)
