@@ -15,7 +15,7 @@ from app.blueprints.exercises import charts
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.exercises import prompts as deck
-from app.domain.guard.labels import STRICTNESS_HOLDS
+from app.domain.exercises.catalog import STRICTNESS_LABELS
 from app.errors import json_object
 from app.services import exercises, prompts
 from app.services import history as past
@@ -37,7 +37,7 @@ def _form_page(form: dict[str, Any], *, errors: dict[str, str] | None = None,
         "exercises/index.html", catalog=ex.CATALOG.values(), live=live,
         partner=g.couple.other(current_user.id), errors=errors or {},
         form={**form, "kind": kind}, prompt_groups=groups, surprise=SURPRISE,
-        holds=STRICTNESS_HOLDS), status
+        holds=STRICTNESS_LABELS), status
 
 
 @bp.get("/exercises")
@@ -176,7 +176,7 @@ def live(exercise_id: int) -> ResponseReturnValue:
     view = ex.screen_view(state, viewer=current_user.id)
     partner = exercises.partner_of(exercise, current_user.id)
     return render_template("exercises/live.html", exercise=exercise, view=view,
-                           partner=partner, kind=ex.get_kind(state.kind), holds=STRICTNESS_HOLDS)
+                           partner=partner, kind=ex.get_kind(state.kind))
 
 
 @bp.get("/history")

@@ -17,6 +17,14 @@ Flow = Literal["conversation", "perspective"]
 
 CHECK_TEXT = "Did I get that right? Is there more?"
 
+# What each setting of the listening guard means, in the words both partners see.
+STRICTNESS_LABELS: Mapping[str, str] = MappingProxyType({
+    # Named by what each one does (a block is never sent, whatever the setting).
+    "gentle": "Gentle: holds back fixing, judging, defending and brushing off; yes/no questions"
+    " and pity get a tip and can still be sent",
+    "strict": "Strict: holds back everything except reflections, open questions and checks",
+})
+
 
 @dataclass(frozen=True, slots=True)
 class ConfirmChoice:
@@ -70,6 +78,8 @@ class ExerciseKind:
     check_text: str = CHECK_TEXT
     flow: Flow = "conversation"
     perspective: PerspectiveTexts | None = None
+    # After both turns the two may agree to go round again, up to this many rounds in all.
+    max_rounds: int = 3
 
 
 CONFIRM_CHOICES: tuple[ConfirmChoice, ...] = (

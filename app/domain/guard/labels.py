@@ -28,13 +28,6 @@ BLOCK_LABELS: Final[frozenset[Label]] = frozenset(
     {"advice", "judgement", "self_focus", "defensiveness", "minimizing", "information"}
 )
 
-# What each strictness setting holds back, in the words the app shows (proposal and invitation).
-STRICTNESS_HOLDS: Final[dict[Strictness, str]] = {
-    "gentle": "Fixing, judging, defending and brushing off. Yes/no questions and pity get a tip"
-    " and can still be sent.",
-    "strict": "Everything except reflections, open questions and checks.",
-}
-
 # "The worst one decides": a higher rank wins when one message holds several moves.
 # Among blocks, the moves that hurt the speaker most directly rank highest.
 SEVERITY: Final[dict[Label, int]] = {
@@ -69,9 +62,3 @@ class Verdict:
     action: Action
     reason: str
     suggestion: str
-
-    def held(self, strictness: Strictness) -> bool:
-        """Whether the message is kept back: blocks always, nudges only when strict."""
-        if self.action == "block":
-            return True
-        return self.action == "nudge" and strictness == "strict"
