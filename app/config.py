@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.safety import parse_resources
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -126,6 +128,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
             f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
     check_origins(origins)
     redis_url = env.get("REDIS_URL", "")
+    try:
+        safety_resources = parse_resources(env.get("SAFETY_RESOURCES"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     smtp_url = env.get("SMTP_URL", "")
     if smtp_url:
         check_smtp_url(smtp_url)
@@ -167,6 +173,11 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "HSTS": production,
         "INVITE_LIFETIME": timedelta(hours=48),
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # The "Need help now?" page: crisis and abuse resources for this deployment's people.
+        "SAFETY_RESOURCES": safety_resources,
+        "SAFETY_EMERGENCY_NUMBER": env.get("SAFETY_EMERGENCY_NUMBER", "").strip(),
+        # Clients beat this often; three missed beats and a partner shows as away.
+        "PRESENCE_HEARTBEAT_SECONDS": int(env.get("PRESENCE_HEARTBEAT_SECONDS", "25")),
     }
 
 

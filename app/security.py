@@ -36,6 +36,9 @@ def load_user(identity: str) -> User | None:
     return user
 
 
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
 def start_session(user: User) -> None:
     """Sign ``user`` in on a fresh session (a new key, so a planted one is useless)."""
     from flask_login import login_user
@@ -53,6 +56,7 @@ def end_session() -> None:
     logout_user()
     session.clear()
     sessions.end_key(key)
+    g.clear_site_data = True  # and what this browser kept (drafts, transcripts) goes too
 
 
 def current_session_hash() -> str:
@@ -79,6 +83,7 @@ def _check_session() -> None:
         touch_session()
     elif "_user_id" in session:
         session.clear()  # ended or expired elsewhere: forget it in the cookie too
+        g.clear_site_data = True
 
 
 def _headers(response: Response) -> Response:
@@ -91,6 +96,9 @@ def _headers(response: Response) -> Response:
     h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("HSTS"):
         h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    if g.get("clear_site_data"):
+        # A shared phone keeps nothing of a signed-out person (the app's storage is theirs).
+        h["Clear-Site-Data"] = CLEAR_SITE_DATA
     if not request.path.startswith("/static/") and request.path not in PUBLIC_CACHEABLE:
         h["Cache-Control"] = "no-store"
     return response

@@ -25,8 +25,8 @@ class PresenceNamespace(AuthedNamespace):
         if couple is not None and enter_room(f"couple:{couple.id}"):
             partner = couple.other(user_id)
             online = presence.online_user_ids([partner.id])
-            emit("presence", {"user_id": partner.id, "online": partner.id in online})
-            emit("presence", {"user_id": user_id, "online": True}, to=f"couple:{couple.id}",
+            emit("presence", _presence(partner.id, online=partner.id in online))
+            emit("presence", _presence(user_id, online=True), to=f"couple:{couple.id}",
                  include_self=False)
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -37,12 +37,25 @@ class PresenceNamespace(AuthedNamespace):
         couple = active_couple(current_user.id)
         if couple is not None and current_user.id not in presence.online_user_ids(
                 [current_user.id]):
-            emit("presence", {"user_id": current_user.id, "online": False},
+            emit("presence", _presence(current_user.id, online=False),
                  to=f"couple:{couple.id}", include_self=False)
 
     @guarded
     def on_heartbeat(self, data: Any = None) -> dict[str, Any]:
-        """Keep this socket counted as online."""
+        """Keep this socket counted as online, and renew the partner's view of it.
+
+        The answer tells the client when to beat next, so the interval is the server's.
+        """
         presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
                            session_key=current_session_hash())
-        return {"ok": True}
+        couple = active_couple(current_user.id)
+        if couple is not None:
+            emit("presence", _presence(current_user.id, online=True), to=f"couple:{couple.id}",
+                 include_self=False)
+        return {"ok": True, "every": presence.heartbeat_seconds(),
+                "away_after": presence.away_after_seconds()}
+
+
+def _presence(user_id: int, *, online: bool) -> dict[str, Any]:
+    """A presence message: an ``online`` one holds for ``away_after`` seconds unless renewed."""
+    return {"user_id": user_id, "online": online, "away_after": presence.away_after_seconds()}

@@ -235,6 +235,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
         held = any(e.type == "listener_message" and not e.payload.get("delivered")
                    for e in events)
         ack["guard"] = {"label": verdict.label, "action": verdict.action, "held": held,
+                        "may_send_anyway": held and ex.may_send_anyway(state.strictness,
+                                                                       verdict.action),
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
     _store(exercise, new_state, events, answers=answers,
            model_version=None if verdict is None else guard_model_version())

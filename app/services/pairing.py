@@ -111,6 +111,17 @@ def check_redeemable(invite: Invite, user: User) -> None:
     if invite.inviter_id == user.id:
         raise PairingError("This is your own invite. Send it to your partner to accept.",
                            code="own_invite")
+    check_open(invite)
+    if active_couple(user.id) is not None:
+        raise PairingError("You're already paired. Unpair first to accept a new invite.",
+                           code="already_paired")
+    if active_couple(invite.inviter_id) is not None:
+        raise PairingError("The person who invited you is already paired.",
+                           code="inviter_paired")
+
+
+def check_open(invite: Invite) -> None:
+    """Raise why ``invite`` can no longer be accepted by anyone (used, replaced, expired)."""
     if invite.used_at is not None:
         raise PairingError("This invite has already been used. Ask your partner for a new one.",
                            code="invite_used")
@@ -120,12 +131,6 @@ def check_redeemable(invite: Invite, user: User) -> None:
     if invite.expires_at <= utcnow():
         raise PairingError("This invite has expired. Ask your partner for a new one.",
                            code="invite_expired")
-    if active_couple(user.id) is not None:
-        raise PairingError("You're already paired. Unpair first to accept a new invite.",
-                           code="already_paired")
-    if active_couple(invite.inviter_id) is not None:
-        raise PairingError("The person who invited you is already paired.",
-                           code="inviter_paired")
 
 
 def redeem(invite: Invite, user: User) -> Couple:
@@ -155,6 +160,9 @@ def redeem(invite: Invite, user: User) -> Couple:
                            code="already_paired") from None
     audit.record("paired", user_id=user.id, detail=f"couple {couple.id}", commit=False)
     db.session.commit()
+    from app.services.publisher import paired
+
+    paired(couple)  # the inviter's waiting screen moves on by itself
     return couple
 
 

@@ -6,13 +6,26 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import Presence
 from app.models.types import utcnow
 
-# Clients send a heartbeat every 25 s; three missed beats and a socket counts as gone.
-STALE_AFTER = timedelta(seconds=75)
+# Clients beat as often as the server tells them (PRESENCE_HEARTBEAT_SECONDS, 25 s by default);
+# after three missed beats a socket counts as gone, here and on the partner's screen.
+HEARTBEAT_SECONDS = 25
+MISSED_BEATS = 3
+
+
+def heartbeat_seconds() -> int:
+    """How often a client should send its heartbeat."""
+    return int(current_app.config.get("PRESENCE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+
+
+def away_after_seconds() -> int:
+    """How long after its last heartbeat a user counts as away."""
+    return heartbeat_seconds() * MISSED_BEATS
 
 
 def connected(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "") -> None:
@@ -53,5 +66,6 @@ def online_user_ids(user_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     rows = db.session.scalars(sa.select(Presence.user_id).where(
-        Presence.user_id.in_(ids), Presence.seen_at > utcnow() - STALE_AFTER)).all()
+        Presence.user_id.in_(ids),
+        Presence.seen_at > utcnow() - timedelta(seconds=away_after_seconds()))).all()
     return set(rows)

@@ -41,3 +41,9 @@ def publish(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event],
         # The home screen hears about proposals, breaks and endings, not every message.
         socketio.emit("exercise", {"exercise_id": exercise_id, "phase": state.phase,
                                    "kind": state.kind}, to=f"user:{user_id}", namespace="/")
+
+
+def paired(couple: Any) -> None:
+    """Tell both partners' open screens that they are now a couple (call after the commit)."""
+    for user_id in couple.partner_ids():
+        socketio.emit("paired", {"couple_id": couple.id}, to=f"user:{user_id}", namespace="/")

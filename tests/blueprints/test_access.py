@@ -14,6 +14,7 @@ from tests.conftest import Browser
 PUBLIC = {
     ("GET", "main.home"), ("GET", "main.offline"), ("GET", "main.manifest"),
     ("GET", "main.service_worker"), ("GET", "main.healthz"), ("GET", "static"),
+    ("GET", "main.safety"),
     ("GET", "auth.signup"), ("POST", "auth.signup"), ("GET", "auth.login"),
     ("POST", "auth.login"), ("GET", "auth.forgot"), ("POST", "auth.forgot"),
     ("GET", "auth.reset"), ("POST", "auth.reset"), ("POST", "auth.passkey_register_options"),

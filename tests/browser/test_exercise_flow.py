@@ -33,6 +33,13 @@ def _log(page: Page):
     return page.get_by_role("log")
 
 
+def _rate(page: Page, seen: int, understood: int) -> None:
+    """Pick the two numbers of the rating (nothing is picked beforehand)."""
+    for question, value in (("I felt heard, understood and respected", seen),
+                            ("How well I think I understood my partner", understood)):
+        page.get_by_role("group", name=question).get_by_label(str(value), exact=True).check()
+
+
 def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) -> None:
     alex = phone("light").new_page()
     blair = phone("dark").new_page()
@@ -134,13 +141,11 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
     for page in (alex, blair):
         expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
     assert_accessible(alex, "exercise (rating)")
-    alex.get_by_label("I felt heard, understood and respected").fill("8")
-    alex.get_by_label("How well I think I understood my partner").fill("7")
+    _rate(alex, 8, 7)
     alex.get_by_label(re.compile("A private note")).fill("Felt calmer than I expected.")
     alex.get_by_role("button", name="Submit my rating").click()
     expect(alex.get_by_text("Sealed until Blair rates")).to_be_visible()
-    blair.get_by_label("I felt heard, understood and respected").fill("9")
-    blair.get_by_label("How well I think I understood my partner").fill("6")
+    _rate(blair, 9, 6)
     blair.get_by_role("button", name="Submit my rating").click()
 
     for page in (alex, blair):
@@ -160,6 +165,9 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
     assert_accessible_both_schemes(alex, "history")
     alex.get_by_role("link", name=re.compile("Speaker–Listener")).first.click()
     expect(alex.get_by_role("list", name="Transcript")).to_be_visible()
+    tabs = alex.get_by_role("navigation", name="Main")
+    expect(tabs.get_by_role("link", name="History")).to_have_attribute("aria-current", "page")
+    expect(tabs.get_by_role("link", name="Exercises")).not_to_have_attribute("aria-current", "page")
     assert_accessible_both_schemes(alex, "transcript")
     assert "You should just talk to your boss." not in alex.content()
     # The live screen has no tab bar; once it is over, a clear way back home.
@@ -253,6 +261,9 @@ def test_drafts_outbox_and_replay_survive_reloads(phone, live_server) -> None:
         expect(page.get_by_role("heading", name="Planned")).to_be_visible()
         expect(page.locator("#scheduled-when")).to_contain_text("You'll start")
     assert_accessible(dana, "exercise (scheduled)")
+    for page in (casey, dana):  # planned: start or cancel; ending belongs to the conversation
+        expect(page.get_by_role("button", name="End exercise")).to_be_hidden()
+    expect(dana.get_by_role("button", name="Cancel")).to_be_visible()
     dana.get_by_role("button", name="Start now").click()
     expect(_floor(dana)).to_have_text("You have the floor")
     expect(_floor(casey)).to_have_text("Dana has the floor — listen, reflect, ask")

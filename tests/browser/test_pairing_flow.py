@@ -83,8 +83,8 @@ def test_two_partners_pair_by_link_and_see_each_other_online(phone, live_server)
     expect(blair.get_by_role("heading", level=2, name="Blair & Alex")).to_be_visible()
     wait_for_socket(blair)
 
-    # Alex's home: paired, and Blair (whose home is open) is online.
-    alex.goto("/")
+    # Alex's invite page moves on by itself: paired, and Blair (whose home is open) is online.
+    expect(alex).to_have_url(live_server.url + "/")
     expect(alex.get_by_role("heading", level=2, name="Alex & Blair")).to_be_visible()
     wait_for_socket(alex)
     expect(_presence(alex)).to_have_text("Blair is online now")

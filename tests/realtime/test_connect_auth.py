@@ -103,7 +103,7 @@ def test_an_over_size_packet_closes_the_socket(server: str) -> None:
     client = socketio.Client(reconnection=False)
     client.connect(server, namespaces=["/"], headers={"Cookie": cookie_header(http)},
                    transports=["websocket"], wait_timeout=5)
-    assert client.call("heartbeat", {}, timeout=5) == {"ok": True}
+    assert client.call("heartbeat", {}, timeout=5)["ok"] is True
     websocket = client.eio.ws
     with pytest.raises(socketio.exceptions.TimeoutError):
         client.call("heartbeat", {"pad": "x" * 40_000}, timeout=3)

@@ -108,7 +108,7 @@ def test_reconnect_replays_what_was_missed(app: Any, sockets: Any) -> None:
 
 
 @pytest.mark.parametrize("who,type_,payload,code", [
-    ("blair", "say", {"text": "It's my turn now"}, None),  # becomes a listener message
+    ("blair", "say", {"text": "It's my turn now"}, "nothing_shared"),  # Alex shares first
     ("alex", "confirm", {"kind": "landed"}, "nothing_to_confirm"),
     ("blair", "end_turn", {}, "not_your_turn"),
     ("alex", "check", {}, "wrong_role"),

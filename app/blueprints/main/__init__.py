@@ -30,6 +30,13 @@ def home() -> ResponseReturnValue:
                            if live else None)
 
 
+@bp.get("/help")
+def safety() -> ResponseReturnValue:
+    """Need help now? Crisis and abuse resources, open to anyone, signed in or not."""
+    return render_template("main/help.html", resources=current_app.config["SAFETY_RESOURCES"],
+                           emergency=current_app.config.get("SAFETY_EMERGENCY_NUMBER", ""))
+
+
 @bp.get("/offline")
 def offline() -> ResponseReturnValue:
     """Shown by the service worker when the network is gone."""

@@ -91,10 +91,13 @@ def invite(token: str) -> ResponseReturnValue:
             pairing.check_redeemable(inv, current_user)
         except PairingError as exc:
             problem = exc.message
-    elif inv.used_at or inv.revoked_at:
-        problem = "This invite has already been used. Ask your partner for a new one."
     else:
-        session["after_login"] = url_for("pairing.invite", token=token)
+        try:
+            pairing.check_open(inv)
+        except PairingError as exc:  # used, replaced by a newer one, or expired: say which
+            problem = exc.message
+        else:
+            session["after_login"] = url_for("pairing.invite", token=token)
     resp = Response(render_template("pairing/invite.html", invite=inv, token=token,
                                     problem=problem))
     resp.headers["Referrer-Policy"] = "no-referrer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.domain.exercises.actions import (
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -45,6 +46,7 @@ from app.domain.exercises.parse import (
     parse_time,
 )
 from app.domain.exercises.projection import FORMER_PARTNER, Shown, project
+from app.domain.exercises.rules import RULES, available_actions, is_perspective
 from app.domain.exercises.state import (
     AccuracyMark,
     CorruptStateError,
@@ -64,8 +66,8 @@ from app.domain.exercises.state import (
 )
 from app.domain.exercises.turns import (
     apply,
-    available_actions,
-    is_perspective,
+    delivered,
+    may_send_anyway,
     new_exercise,
     resolve_first_speaker,
     resolve_say,
@@ -73,15 +75,17 @@ from app.domain.exercises.turns import (
 from app.domain.exercises.views import public_view, screen_view
 
 __all__ = [
-    "ACTION_TYPES", "CATALOG", "CHECK_TEXT", "FORMER_PARTNER",
-    "Accept", "AccuracyMark", "Action", "CallBreak", "Cancel", "Check", "ClientAction",
+    "ACTION_TYPES", "CATALOG", "CHECK_TEXT", "FORMER_PARTNER", "RULES",
+    "Accept", "AccuracyMark", "Action", "AnotherRound", "CallBreak", "Cancel", "Check",
+    "ClientAction",
     "Confirm", "ConfirmChoice", "ConfirmKind", "CorruptStateError", "Decline", "EndEarly",
     "EndTurn", "Event", "EventType",
     "ExerciseKind", "ExerciseState", "FirstSpeakerChoice", "Guess", "ListenerMessage",
     "MarkAccuracy", "NameMoment", "PerspectiveStep", "PerspectiveTexts", "Phase",
     "Proposal", "Rate", "Rating", "Ready", "Reveal", "Say", "Schedule", "SealedGuess", "Share",
     "Shown", "Start", "Strictness", "VerdictAction",
-    "apply", "available_actions", "event_to_dict", "get_kind", "is_perspective", "listener_of",
+    "apply", "available_actions", "delivered", "event_to_dict", "get_kind", "is_perspective",
+    "listener_of", "may_send_anyway",
     "new_exercise",
     "parse_action", "parse_proposal", "parse_time", "project", "public_view",
     "resolve_first_speaker",

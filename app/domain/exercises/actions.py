@@ -126,6 +126,13 @@ class Ready:
 
 
 @dataclass(frozen=True, slots=True)
+class AnotherRound:
+    """After both turns, a partner would like another round; when both do, it starts."""
+
+    name: ClassVar[str] = "another_round"
+
+
+@dataclass(frozen=True, slots=True)
 class EndEarly:
     """Either partner stops the exercise before it is complete."""
 
@@ -187,11 +194,13 @@ class Say:
 Action = (
     Accept | Schedule | Decline | Cancel | Start | Share | ListenerMessage | Check | Confirm
     | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
+    | AnotherRound
 )
 # What a client may send: everything but ListenerMessage, whose verdict only the service knows.
 ClientAction = (
     Accept | Schedule | Decline | Cancel | Start | Share | Say | Check | Confirm
     | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
+    | AnotherRound
 )
 
 

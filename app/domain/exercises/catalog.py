@@ -17,6 +17,12 @@ Flow = Literal["conversation", "perspective"]
 
 CHECK_TEXT = "Did I get that right? Is there more?"
 
+# What each setting of the listening guard means, in the words both partners see.
+STRICTNESS_LABELS: Mapping[str, str] = MappingProxyType({
+    "gentle": "Gentle: it suggests, you decide",
+    "strict": "Strict: only reflections and open questions get through",
+})
+
 
 @dataclass(frozen=True, slots=True)
 class ConfirmChoice:
@@ -70,6 +76,8 @@ class ExerciseKind:
     check_text: str = CHECK_TEXT
     flow: Flow = "conversation"
     perspective: PerspectiveTexts | None = None
+    # After both turns the two may agree to go round again, up to this many rounds in all.
+    max_rounds: int = 3
 
 
 CONFIRM_CHOICES: tuple[ConfirmChoice, ...] = (

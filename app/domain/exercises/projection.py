@@ -171,6 +171,11 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
             return note("Both ratings are in: " + "; ".join(parts) + ".")
         case "completed":
             return note("Complete. Thank you both.")
+        case "round_wanted":
+            return note("You'd like another round." if mine
+                        else f"{subject} would like another round.")
+        case "round_started":
+            return note(f"Round {p.get('round')}: {floor(p.get('speaker'))}.")
         case "moment_named":
             return note(f"{subject} named the moment: “{p.get('text', '')}”")
         case "guess_sealed":

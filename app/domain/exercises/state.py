@@ -27,6 +27,7 @@ EventType = Literal[
     "listener_message", "check", "confirmed", "turn_ended", "roles_swapped", "break_called",
     "ready", "resumed", "ended_early", "rated", "ratings_revealed", "completed",
     "moment_named", "guess_sealed", "guess_revealed", "accuracy_marked",
+    "round_wanted", "round_started",
 ]
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 
@@ -107,6 +108,9 @@ class ExerciseState:
     prompt_ref: str = ""
     guess: SealedGuess | None = None
     marks: tuple[AccuracyMark, ...] = ()
+    # Rounds of two turns: which one this is, and who would like another after it.
+    round: int = 1
+    round_wanted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,8 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
             }
             for m in state.marks
         ],
+        "round": state.round,
+        "round_wanted": list(state.round_wanted),
     }
 
 
@@ -372,4 +378,6 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         prompt_ref=r.text("prompt_ref") if "prompt_ref" in data else "",
         guess=guess,
         marks=tuple(marks),
+        round=r.integer("round") if "round" in data else 1,
+        round_wanted=r.integers("round_wanted") if "round_wanted" in data else (),
     )

@@ -28,6 +28,7 @@ from app.domain.exercises.actions import (
     VERDICT_ACTIONS,
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -55,6 +56,7 @@ from app.domain.exercises.actions import (
     invalid,
 )
 from app.domain.exercises.catalog import CHECK_TEXT, CONFIRM_LABELS, get_kind
+from app.domain.exercises.rules import is_perspective, need
 from app.domain.exercises.state import (
     TERMINAL_PHASES,
     AccuracyMark,
@@ -68,19 +70,12 @@ from app.domain.exercises.state import (
     iso,
     listener_of,
     other_partner,
-    rating_of,
 )
 
 # Guard labels the speaker can answer with "That's it" / "Not quite…" / "There's more";
 # a question is answered by sharing, not by confirming.
 CONFIRMABLE_LABELS: frozenset[str] = frozenset({"reflection", "check"})
 
-# Perspective turns: at which steps the conversation moves are open.
-SHARE_STEPS: frozenset[str] = frozenset({"tell", "wrap"})
-LISTENER_MESSAGE_STEPS: frozenset[str] = frozenset({"tell", "reflect_miss", "wrap"})
-CHECK_STEPS: frozenset[str] = frozenset({"tell", "wrap"})
-# Once the guess is open it stays open for the rest of the turn.
-REVEALED_STEPS: frozenset[str] = frozenset({"mark", "reflect_miss", "wrap"})
 
 
 def _utc(now: datetime) -> datetime:
@@ -193,7 +188,7 @@ def resolve_say(
     """Make a client's ``Say`` a Share, or for the listener a guard-judged ListenerMessage."""
     # The guard is slow and only the listener's words need it, so it is called only for them.
     if actor == listener_of(state) and state.phase == "active":
-        _need_step(state, actor, LISTENER_MESSAGE_STEPS)
+        need(state, actor, "listener_message")  # before the guard: a refusal costs nothing
         text = clean_text(say.text, field="Message", max_len=TEXT_MAX)
         label, verdict = classify(text)
         return ListenerMessage(
@@ -216,6 +211,7 @@ def apply(
         raise DomainError(
             "You're on a break. When you're both ready, you'll pick up again.", code="on_break"
         )
+    need(state, actor, getattr(action, "name", ""))  # who may do what, when: rules.py
     log = _Log(seq=state.seq, actor=actor, at=now)
     new_state = _dispatch(state, actor, action, now, log)
     return replace(new_state, seq=log.seq), log.events
@@ -252,6 +248,8 @@ def _dispatch(state: ExerciseState, actor: int, action: Action, now: datetime, l
             return _end_early(state, actor, action, now, log)
         case Rate():
             return _rate(state, actor, action, now, log)
+        case AnotherRound():
+            return _another_round(state, actor, action, now, log)
         case NameMoment():
             return _name_moment(state, actor, action, now, log)
         case Guess():
@@ -268,72 +266,8 @@ def _dispatch(state: ExerciseState, actor: int, action: Action, now: datetime, l
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _need_phase(state: ExerciseState, *phases: str) -> None:
-    if state.phase not in phases:
-        raise DomainError(_PHASE_MESSAGES.get(state.phase, "Not now."), code="wrong_phase")
-
-
-_PHASE_MESSAGES: Mapping[str, str] = MappingProxyType({
-    "proposed": "The exercise hasn't started yet.",
-    "scheduled": "The exercise hasn't started yet.",
-    "active": "The exercise is already under way.",
-    "rating": "Both turns are done; it's time to rate the exercise.",
-})
-
-
-def _need_speaker(state: ExerciseState, actor: int, what: str) -> None:
-    _need_phase(state, "active")
-    if actor != state.speaker:
-        raise DomainError(
-            f"Your partner holds the floor; only the speaker can {what}.", code="not_your_turn"
-        )
-
-
-def _need_listener(state: ExerciseState, actor: int) -> None:
-    _need_phase(state, "active")
-    if actor == state.speaker:
-        raise DomainError(
-            "You hold the floor: share with your partner; they reflect.", code="wrong_role"
-        )
-
-
-def is_perspective(state: ExerciseState) -> bool:
-    """Whether turns of this exercise follow the Step into my shoes steps."""
-    return get_kind(state.kind).flow == "perspective"
-
-
 def _first_step(state: ExerciseState) -> PerspectiveStep | None:
     return "name" if is_perspective(state) else None
-
-
-# What each role waits for at each perspective step, said when a move comes at the wrong time.
-_STEP_MESSAGES: Mapping[tuple[str, bool], str] = MappingProxyType({
-    ("name", True): "First name the moment in a few words.",
-    ("name", False): "Your partner names the moment first; then you guess how it felt.",
-    ("guess", True): "Your partner is writing their guess first; then you tell it.",
-    ("guess", False): "Write your guess first: what you think your partner felt and needed.",
-    ("tell", True): "Tell the moment as it was; then open the guess.",
-    ("tell", False): "Your partner is telling the moment: listen, reflect, ask.",
-    ("mark", True): "Mark how close the guess came first.",
-    ("mark", False): "Your partner is marking how close your guess came.",
-    ("reflect_miss", True): "Your partner is saying back what their guess missed.",
-    ("reflect_miss", False): "Say back in your own words what your guess missed.",
-    ("wrap", True): "The guess is marked; end your turn when you feel understood.",
-    ("wrap", False): "The guess is marked; listen on until your partner ends the turn.",
-})
-
-
-def _need_step(state: ExerciseState, actor: int, steps: frozenset[str]) -> None:
-    # Only perspective turns have steps; in the other exercises every move is open.
-    if state.step is None or state.step in steps:
-        return
-    raise DomainError(_STEP_MESSAGES[(state.step, actor == state.speaker)], code="wrong_step")
-
-
-def _need_perspective(state: ExerciseState) -> None:
-    _need_phase(state, "active")
-    if not is_perspective(state):
-        raise DomainError("That step belongs to Step into my shoes.", code="wrong_step")
 
 
 def _start(state: ExerciseState, now: datetime, log: _Log) -> ExerciseState:
@@ -376,18 +310,12 @@ def _close(
 
 def _accept(state: ExerciseState, actor: int, action: Accept, now: datetime, log: _Log
             ) -> ExerciseState:
-    _need_phase(state, "proposed")
-    if actor == state.proposer:
-        raise DomainError("Your partner decides whether to accept.", code="wrong_role")
     log.add("accepted")
     return _start(state, now, log)
 
 
 def _schedule(state: ExerciseState, actor: int, action: Schedule, now: datetime, log: _Log
               ) -> ExerciseState:
-    _need_phase(state, "proposed")
-    if actor == state.proposer:
-        raise DomainError("Your partner picks the time.", code="wrong_role")
     at = check_aware(action.at, field="The time").astimezone(UTC)
     if at <= now:
         raise invalid("Pick a time in the future.")
@@ -399,36 +327,23 @@ def _schedule(state: ExerciseState, actor: int, action: Schedule, now: datetime,
 
 def _decline(state: ExerciseState, actor: int, action: Decline, now: datetime, log: _Log
              ) -> ExerciseState:
-    _need_phase(state, "proposed")
-    if actor == state.proposer:
-        raise DomainError("You proposed it; cancel it instead.", code="wrong_role")
     log.add("declined")
     return _close(state, now, phase="declined", ended_by=actor)
 
 
 def _cancel(state: ExerciseState, actor: int, action: Cancel, now: datetime, log: _Log
             ) -> ExerciseState:
-    _need_phase(state, "proposed", "scheduled")
-    if actor != state.proposer:
-        raise DomainError("Only the partner who proposed it can cancel it.", code="wrong_role")
     log.add("cancelled")
     return _close(state, now, phase="cancelled", ended_by=actor)
 
 
 def _start_action(state: ExerciseState, actor: int, action: Start, now: datetime, log: _Log
                   ) -> ExerciseState:
-    if state.phase == "proposed":
-        message = ("Your partner hasn't said yes yet." if actor == state.proposer
-                   else "Accept it or pick a time first.")
-        raise DomainError(message, code="wrong_phase")
-    _need_phase(state, "scheduled")
     return _start(state, now, log)
 
 
 def _share(state: ExerciseState, actor: int, action: Share, now: datetime, log: _Log
            ) -> ExerciseState:
-    _need_speaker(state, actor, "share")
-    _need_step(state, actor, SHARE_STEPS)
     text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
     log.add("shared", {"text": text, "turn": state.turn})
     return replace(state, last_share_at=now)
@@ -448,18 +363,19 @@ def _check_pause(state: ExerciseState, now: datetime) -> None:
         )
 
 
-def _delivered(state: ExerciseState, action: ListenerMessage) -> bool:
-    if action.verdict_action == "allow":
-        return True
-    if action.verdict_action == "nudge":
-        return state.strictness == "gentle" and action.send_anyway
-    return False
+def may_send_anyway(strictness: str, verdict_action: str) -> bool:
+    """Whether the listener may send a held message anyway: a nudge, when the guard is gentle."""
+    return verdict_action == "nudge" and strictness == "gentle"
+
+
+def delivered(strictness: str, verdict_action: str, *, send_anyway: bool) -> bool:
+    """Whether a listener's message reaches the speaker (the one rule; screens ask it too)."""
+    return verdict_action == "allow" or (send_anyway and may_send_anyway(strictness,
+                                                                         verdict_action))
 
 
 def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage, now: datetime,
                       log: _Log) -> ExerciseState:
-    _need_listener(state, actor)
-    _need_step(state, actor, LISTENER_MESSAGE_STEPS)
     text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
     label = clean_text(action.verdict_label, field="Verdict label", max_len=LABEL_MAX)
     if action.verdict_action not in VERDICT_ACTIONS:
@@ -467,31 +383,29 @@ def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage,
     if not isinstance(action.send_anyway, bool):
         raise invalid("send_anyway must be true or false.")
     _check_pause(state, now)
-    delivered = _delivered(state, action)
+    reaches = delivered(state.strictness, action.verdict_action, send_anyway=action.send_anyway)
     payload: dict[str, object] = {
         "text": text,
         "label": label,
         "action": action.verdict_action,
         "send_anyway": action.send_anyway,
-        "delivered": delivered,
+        "delivered": reaches,
         "turn": state.turn,
     }
     missing = state.step == "reflect_miss"
     if missing:
         payload["miss"] = True  # saying back what the guess missed
     # Held messages stay in the history with their verdict, for the listener's eyes only.
-    seq = log.add("listener_message", payload, to=None if delivered else actor)
-    if delivered and missing:
+    seq = log.add("listener_message", payload, to=None if reaches else actor)
+    if reaches and missing:
         state = replace(state, step="wrap")
-    if delivered and label in CONFIRMABLE_LABELS:
+    if reaches and label in CONFIRMABLE_LABELS:
         return replace(state, pending_confirmation=seq)
     return state
 
 
 def _check(state: ExerciseState, actor: int, action: Check, now: datetime, log: _Log
            ) -> ExerciseState:
-    _need_listener(state, actor)
-    _need_step(state, actor, CHECK_STEPS)
     _check_pause(state, now)
     seq = log.add("check", {"text": CHECK_TEXT, "turn": state.turn})
     return replace(state, pending_confirmation=seq)
@@ -499,13 +413,8 @@ def _check(state: ExerciseState, actor: int, action: Check, now: datetime, log: 
 
 def _confirm(state: ExerciseState, actor: int, action: Confirm, now: datetime, log: _Log
              ) -> ExerciseState:
-    _need_phase(state, "active")
-    if actor != state.speaker:
-        raise DomainError("Only the speaker says whether a reflection landed.", code="wrong_role")
     if action.kind not in CONFIRM_KINDS:
         raise invalid("Confirm with landed, not_quite or more.")
-    if state.pending_confirmation is None:
-        raise DomainError("There is no reflection to answer yet.", code="nothing_to_confirm")
     log.add("confirmed", {
         "kind": action.kind,
         "label": CONFIRM_LABELS[action.kind],
@@ -517,8 +426,6 @@ def _confirm(state: ExerciseState, actor: int, action: Confirm, now: datetime, l
 
 def _end_turn(state: ExerciseState, actor: int, action: EndTurn, now: datetime, log: _Log
               ) -> ExerciseState:
-    _need_speaker(state, actor, "end the turn")
-    _need_step(state, actor, frozenset({"wrap"}))
     last = state.turn >= 2
     log.add("turn_ended", {"turn": state.turn, "next": "rating" if last else "swap"})
     turn_reset = replace(state, pending_confirmation=None, last_share_at=None, moment="",
@@ -532,7 +439,6 @@ def _end_turn(state: ExerciseState, actor: int, action: EndTurn, now: datetime, 
 
 def _call_break(state: ExerciseState, actor: int, action: CallBreak, now: datetime, log: _Log
                 ) -> ExerciseState:
-    _need_phase(state, "active")
     minutes = check_int(
         action.minutes, field="Break minutes", low=BREAK_MINUTES_MIN, high=BREAK_MINUTES_MAX
     )
@@ -562,10 +468,6 @@ def _call_break(state: ExerciseState, actor: int, action: CallBreak, now: dateti
 
 def _ready(state: ExerciseState, actor: int, action: Ready, now: datetime, log: _Log
            ) -> ExerciseState:
-    _need_phase(state, "on_break")
-    if actor in state.ready:
-        raise DomainError("You already said you're ready; waiting for your partner.",
-                          code="already_ready")
     # Ready before the timer ends is fine: the timer is a suggestion, the two of them decide.
     log.add("ready")
     ready = tuple(sorted((*state.ready, actor)))
@@ -592,15 +494,13 @@ def _end_early(state: ExerciseState, actor: int, action: EndEarly, now: datetime
 
 def _rate(state: ExerciseState, actor: int, action: Rate, now: datetime, log: _Log
           ) -> ExerciseState:
-    _need_phase(state, "rating")
-    if rating_of(state, actor) is not None:
-        raise DomainError("You have already rated this exercise.", code="already_rated")
     seen = check_int(action.seen, field="Feeling seen", low=RATING_MIN, high=RATING_MAX)
     understood = check_int(
         action.understood, field="Understanding", low=RATING_MIN, high=RATING_MAX
     )
     note = clean_text(action.note, field="Note", max_len=NOTE_MAX, allow_empty=True)
     rating = Rating(user=actor, seen=seen, understood=understood, note=note, at=now)
+    state = replace(state, round_wanted=())  # rating means this round was the last
     # Sealed: only the rater sees their own rating until the partner has rated too.
     log.add("rated", {"seen": seen, "understood": understood, "note": note}, to=actor)
     ratings = (*state.ratings, rating)
@@ -614,16 +514,24 @@ def _rate(state: ExerciseState, actor: int, action: Rate, now: datetime, log: _L
     return _close(replace(state, ratings=ratings), now, phase="complete")
 
 
+def _another_round(state: ExerciseState, actor: int, action: AnotherRound, now: datetime,
+                   log: _Log) -> ExerciseState:
+    log.add("round_wanted", {"round": state.round})
+    wanted = tuple(sorted((*state.round_wanted, actor)))
+    if len(wanted) < 2:
+        return replace(state, round_wanted=wanted)
+    speaker = state.first_speaker
+    log.add("round_started", {"round": state.round + 1, "speaker": speaker,
+                              "listener": other_partner(state, speaker), "turn": 1})
+    return replace(state, phase="active", round=state.round + 1, round_wanted=(), turn=1,
+                   speaker=speaker, step=_first_step(state))
+
+
 # --- Step into my shoes -------------------------------------------------------------------------
 
 
 def _name_moment(state: ExerciseState, actor: int, action: NameMoment, now: datetime,
                  log: _Log) -> ExerciseState:
-    _need_perspective(state)
-    if actor != state.speaker:
-        raise DomainError("Your partner names the moment; you'll guess how it felt.",
-                          code="wrong_role")
-    _need_step(state, actor, frozenset({"name"}))
     text = clean_text(action.text, field="The moment", max_len=MOMENT_MAX)
     log.add("moment_named", {"text": text, "turn": state.turn})
     return replace(state, moment=text, step="guess")
@@ -631,13 +539,6 @@ def _name_moment(state: ExerciseState, actor: int, action: NameMoment, now: date
 
 def _guess(state: ExerciseState, actor: int, action: Guess, now: datetime, log: _Log
            ) -> ExerciseState:
-    _need_perspective(state)
-    if actor == state.speaker:
-        raise DomainError("This is your moment: your partner does the guessing.",
-                          code="wrong_role")
-    if state.guess is not None:
-        raise DomainError("Your guess is already sealed.", code="already_guessed")
-    _need_step(state, actor, frozenset({"guess"}))
     felt = clean_text(action.felt, field="What they felt", max_len=GUESS_MAX)
     needed = clean_text(action.needed, field="What they needed", max_len=GUESS_MAX)
     # Sealed: only the guesser sees it until the speaker has told the moment and opens it.
@@ -648,17 +549,8 @@ def _guess(state: ExerciseState, actor: int, action: Guess, now: datetime, log: 
 
 def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log: _Log
             ) -> ExerciseState:
-    _need_perspective(state)
-    if actor != state.speaker:
-        raise DomainError("Your partner opens the guess once they've told the moment.",
-                          code="wrong_role")
-    if state.step in REVEALED_STEPS:
-        raise DomainError("The guess is already open.", code="already_revealed")
-    _need_step(state, actor, frozenset({"tell"}))
-    if state.last_share_at is None or state.guess is None:
-        raise DomainError("Tell the moment first: share at least one piece of it.",
-                          code="wrong_step")
     guess = state.guess
+    assert guess is not None  # the rules let a reveal through only once there is a guess
     log.add("guess_revealed", {
         "felt": guess.felt, "needed": guess.needed, "by": guess.by, "of": guess.seq,
         "turn": state.turn,
@@ -669,13 +561,6 @@ def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log
 
 def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: datetime,
                    log: _Log) -> ExerciseState:
-    _need_perspective(state)
-    if actor != state.speaker:
-        raise DomainError("Only your partner, whose moment it was, marks how close it came.",
-                          code="wrong_role")
-    if any(m.turn == state.turn for m in state.marks):
-        raise DomainError("You have already marked this guess.", code="already_marked")
-    _need_step(state, actor, frozenset({"mark"}))
     score = check_int(action.score, field="How close it came", low=RATING_MIN, high=RATING_MAX)
     missed = clean_text(action.missed, field="What it missed", max_len=NOTE_MAX,
                         allow_empty=True)
@@ -688,54 +573,3 @@ def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: 
     mark = AccuracyMark(turn=state.turn, speaker=actor, guesser=guesser, score=score,
                         missed=missed, at=now)
     return replace(state, step="reflect_miss", marks=(*state.marks, mark))
-
-
-def _perspective_actions(state: ExerciseState, actor: int) -> set[str]:
-    step = state.step
-    if actor == state.speaker:
-        names = {"name_moment"} if step == "name" else set()
-        if step in SHARE_STEPS:
-            names |= {"share", "say"}
-        if step == "tell" and state.last_share_at is not None:
-            names.add("reveal")
-        if step == "mark":
-            names.add("mark_accuracy")
-        if step == "wrap":
-            names.add("end_turn")
-        return names
-    names = {"guess"} if step == "guess" else set()
-    if step in LISTENER_MESSAGE_STEPS:
-        names |= {"listener_message", "say"}
-    if step in CHECK_STEPS:
-        names.add("check")
-    return names
-
-
-def available_actions(state: ExerciseState, *, actor: int) -> frozenset[str]:
-    """Names of the actions ``actor`` may try now (values and the slow-down pause still apply)."""
-    if actor not in state.partners or state.phase in TERMINAL_PHASES:
-        return frozenset()
-    names: set[str] = {"end_early"}
-    if state.phase == "proposed":
-        names |= {"cancel"} if actor == state.proposer else {"accept", "schedule", "decline"}
-    elif state.phase == "scheduled":
-        names |= {"start", "cancel"} if actor == state.proposer else {"start"}
-    elif state.phase == "active" and state.step is not None:
-        names |= {"call_break"} | _perspective_actions(state, actor)
-        if actor == state.speaker and state.pending_confirmation is not None:
-            names.add("confirm")
-    elif state.phase == "active":
-        names |= {"call_break", "say"}
-        if actor == state.speaker:
-            names |= {"share", "end_turn"}
-            if state.pending_confirmation is not None:
-                names.add("confirm")
-        else:
-            names |= {"listener_message", "check"}
-    elif state.phase == "on_break":
-        if actor not in state.ready:
-            names.add("ready")
-    elif state.phase == "rating" and rating_of(state, actor) is None:
-        names.add("rate")
-    return frozenset(names)
-

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from app.domain.errors import DomainError
-from app.domain.exercises.catalog import get_kind
+from app.domain.exercises.actions import (
+    BREAK_MINUTES_DEFAULT,
+    BREAK_MINUTES_MAX,
+    BREAK_MINUTES_MIN,
+    NOTE_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    RESUME_MAX_HOURS,
+    SCHEDULE_MAX_DAYS,
+    TEXT_MAX,
+)
+from app.domain.exercises.catalog import STRICTNESS_LABELS, get_kind
+from app.domain.exercises.rules import REVEALED_STEPS, available_actions, is_perspective
 from app.domain.exercises.state import (
+    TERMINAL_PHASES,
     ExerciseState,
     iso,
     listener_of,
@@ -15,7 +29,19 @@ from app.domain.exercises.state import (
     rating_of,
     role_of,
 )
-from app.domain.exercises.turns import REVEALED_STEPS, available_actions, is_perspective
+
+# The limits a screen needs to guide input before the rules refuse it; the rules stay the judge.
+LIMITS = MappingProxyType({
+    "text_max": TEXT_MAX,
+    "note_max": NOTE_MAX,
+    "rating_min": RATING_MIN,
+    "rating_max": RATING_MAX,
+    "break_minutes_min": BREAK_MINUTES_MIN,
+    "break_minutes_max": BREAK_MINUTES_MAX,
+    "break_minutes_default": BREAK_MINUTES_DEFAULT,
+    "schedule_max_days": SCHEDULE_MAX_DAYS,
+    "resume_max_hours": RESUME_MAX_HOURS,
+})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -70,6 +96,7 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "topic": state.topic,
         "prompt": state.prompt,
         "strictness": state.strictness,
+        "strictness_label": STRICTNESS_LABELS[state.strictness],
         "seq": state.seq,
         "me": viewer,
         "partner": partner,
@@ -84,6 +111,13 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "scheduled_for": _iso(state.scheduled_for),
         "started_at": _iso(state.started_at),
         "listener_pause_seconds": pause,
+        # The listener answers what was shared: nothing to reflect before the first piece.
+        "speaker_has_shared": state.last_share_at is not None,
+        "suggested_turn_minutes": kind.suggested_turn_minutes,
+        "round": state.round,
+        "max_rounds": kind.max_rounds,
+        "round_wanted_by_me": viewer in state.round_wanted,
+        "round_wanted_by_partner": partner in state.round_wanted,
         "listener_may_answer_at": _iso(may_answer_at),
         "pending_confirmation": state.pending_confirmation,
         "break": {
@@ -105,11 +139,14 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "partner_rating": {
             "seen": theirs.seen, "understood": theirs.understood,
         } if revealed and theirs is not None else None,
+        # Over without completing (ended early, declined, cancelled): the screen's "ended" card.
+        "ended": state.phase in TERMINAL_PHASES and state.phase != "complete",
         "ended_at": _iso(state.ended_at),
         "ended_by": state.ended_by,
         "ended_in": state.ended_in,
         "perspective": _perspective_view(state, viewer),
         "actions": sorted(available_actions(state, actor=viewer)),
+        "limits": dict(LIMITS),
     }
 
 

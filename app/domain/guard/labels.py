@@ -62,9 +62,3 @@ class Verdict:
     action: Action
     reason: str
     suggestion: str
-
-    def held(self, strictness: Strictness) -> bool:
-        """Whether the message is kept back: blocks always, nudges only when strict."""
-        if self.action == "block":
-            return True
-        return self.action == "nudge" and strictness == "strict"

@@ -120,24 +120,51 @@ function setupCopy() {
 export function showConnection(state) {
   const el = document.getElementById("conn-state");
   if (!el) return;
-  const labels = { online: "Connected", connecting: "Connecting…", offline: "Offline: we'll keep what you type" };
+  // The live screen says what happens to what you type next to it, so its pill stays short.
+  const offline = el.dataset.alwaysShow ? "Offline" : "Offline: we'll keep what you type";
+  const labels = { online: "Connected", connecting: "Connecting…", offline };
   el.hidden = state === "online" && !el.dataset.alwaysShow;
   el.dataset.state = state;
   el.textContent = labels[state] ?? state;
 }
 
-/** One shared socket per page for presence; exercise screens open their own namespace. */
+/** One shared socket per page for presence; exercise screens open their own namespace.
+ *  The heartbeat's answer says when to beat next, so the interval is the server's. */
 export function presenceSocket() {
   const socket = io("/", { transports: ["websocket", "polling"] });
   let beat;
-  socket.on("connect", () => {
-    showConnection("online");
-    clearInterval(beat);
-    beat = setInterval(() => socket.emit("heartbeat", {}), 25000);
-  });
-  socket.on("disconnect", () => { showConnection(navigator.onLine ? "connecting" : "offline"); clearInterval(beat); });
+  let every = 25; // seconds, until the server says otherwise
+  const beatNow = () => {
+    clearTimeout(beat);
+    socket.timeout(10000).emit("heartbeat", {}, (err, ack) => {
+      if (Number(ack?.every) > 0) every = Number(ack.every);
+      if (socket.connected) beat = setTimeout(beatNow, every * 1000);
+    });
+  };
+  socket.on("connect", () => { showConnection("online"); beatNow(); });
+  socket.on("disconnect", () => { showConnection(navigator.onLine ? "connecting" : "offline"); clearTimeout(beat); });
   socket.on("connect_error", () => showConnection(navigator.onLine ? "connecting" : "offline"));
   return socket;
+}
+
+/**
+ * Follow the partner's presence on ``socket``: ``show(state)`` gets "yes", "no" or "unknown".
+ * "Here" lasts only as long as the server said (``away_after``) unless a heartbeat renews it,
+ * and while our own connection is down we cannot know, so it is "unknown".
+ */
+export function watchPartner(socket, partnerId, show) {
+  let expiry;
+  socket.on("presence", (msg) => {
+    if (msg.user_id !== partnerId) return;
+    clearTimeout(expiry);
+    show(msg.online ? "yes" : "no");
+    if (msg.online && Number(msg.away_after) > 0) {
+      expiry = setTimeout(() => show("no"), Number(msg.away_after) * 1000);
+    }
+  });
+  const unknown = () => { clearTimeout(expiry); show("unknown"); };
+  socket.on("disconnect", unknown);
+  window.addEventListener("offline", unknown);
 }
 
 function setupPresence() {
@@ -149,11 +176,42 @@ function setupPresence() {
   const socket = presenceSocket();
   // An invitation or an ending changes what home offers; home has nothing typed to lose.
   socket.on("exercise", () => window.location.reload());
-  socket.on("presence", (msg) => {
-    if (msg.user_id !== partnerId) return;
-    el.dataset.online = msg.online ? "yes" : "no";
-    el.querySelector(".presence-text").textContent = `${name} is ${msg.online ? "online now" : "not online right now"}`;
+  watchPartner(socket, partnerId, (state) => {
+    el.dataset.online = state;
+    el.querySelector(".presence-text").textContent = {
+      yes: `${name} is online now`, no: `${name} is not online right now`,
+      unknown: `We can't tell if ${name} is online while you're offline`,
+    }[state];
   });
+}
+
+/**
+ * A shared phone keeps nothing of anyone else: Attune's stored text (drafts, outboxes,
+ * transcripts) is keyed per user; another user's keys go as soon as someone signs in, and
+ * everything goes when signing out (the server also sends Clear-Site-Data then).
+ */
+function setupPrivacy() {
+  const me = document.body.dataset.user;
+  const keys = () => {
+    try { return Object.keys(localStorage).filter((k) => k.startsWith("attune:")); } catch { return []; }
+  };
+  const forget = (key) => { try { localStorage.removeItem(key); } catch { /* blocked */ } };
+  if (me) {
+    for (const key of keys()) {
+      const owner = /:u(\d+):/.exec(key)?.[1];
+      if (owner !== me) forget(key);
+    }
+  }
+  document.querySelectorAll("form[data-signs-out]").forEach((form) => {
+    form.addEventListener("submit", () => keys().forEach(forget));
+  });
+}
+
+/** The inviter's page moves on by itself when the partner accepts. */
+function setupWaitingInvite() {
+  if (!document.querySelector("[data-waiting-invite]")) return;
+  const socket = presenceSocket();
+  socket.on("paired", () => window.location.assign("/"));
 }
 
 function setupServiceWorker() {
@@ -162,7 +220,9 @@ function setupServiceWorker() {
   }
 }
 
+setupPrivacy();
 setupPasskeys();
 setupCopy();
 setupPresence();
+setupWaitingInvite();
 setupServiceWorker();

@@ -2,7 +2,7 @@
 // (docs/realtime.md) to the screen's controls. Delivery lives in exercise/outbox.js, the
 // wording in exercise/words.js, the drawing in exercise/render.js.
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { showConnection, presenceSocket } from "/static/js/app.js";
+import { presenceSocket, showConnection, watchPartner } from "/static/js/app.js";
 import { ACK_TIMEOUT, EventLog, Outbox, Sync } from "/static/js/exercise/outbox.js";
 import { Screen } from "/static/js/exercise/render.js";
 import { shoesAcked, wireShoes } from "/static/js/exercise/shoes.js";
@@ -21,12 +21,14 @@ const log = new EventLog(store);
 const outbox = new Outbox(store);
 const socket = io("/exercise", { transports: ["websocket", "polling"] });
 const textEl = $("f-text");
+// The browser's offline switch can leave a socket that looks open but carries nothing.
+const online = () => socket.connected && navigator.onLine !== false;
 const saveDraft = (text) => store.set("draft", text);
 
 let cantJoin = false; // joining failed for good until "Try again"
 const screen = new Screen(
-  { root, me: ME, partner: PARTNER, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
-  () => ({ waiting: outbox.types(), connected: socket.connected, stuck: outbox.stuck || cantJoin }),
+  { root, me: ME, partner: PARTNER, events: () => log.events, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
+  () => ({ waiting: outbox.types(), stuck: outbox.stuck || cantJoin, connected: online() }),
 );
 
 const sync = new Sync({
@@ -35,7 +37,7 @@ const sync = new Sync({
   outbox,
   view: JSON.parse(root.dataset.view),
   transport: {
-    connected: () => socket.connected,
+    connected: online,
     request: (name, data, cb) => socket.timeout(ACK_TIMEOUT).emit(name, data, cb),
   },
   hooks: {
@@ -87,6 +89,7 @@ $("btn-retry").addEventListener("click", () => {
   sync.retry();
 });
 $("btn-end-turn").addEventListener("click", () => act("end_turn"));
+$("btn-again").addEventListener("click", () => act("another_round"));
 wireShoes(act, (message) => screen.showError(message), store);
 
 $("schedule-form").addEventListener("submit", (ev) => {
@@ -105,6 +108,7 @@ $("schedule-form").addEventListener("submit", (ev) => {
 
 textEl.value = store.get("draft", "");
 textEl.addEventListener("input", () => saveDraft(textEl.value));
+textEl.addEventListener("focus", () => screen.showPinned());
 
 function say(sendAnyway) {
   const text = textEl.value.trim();
@@ -127,17 +131,31 @@ $("btn-use-suggestion").addEventListener("click", () => {
   textEl.setSelectionRange(textEl.value.length, textEl.value.length);
 });
 
-for (const id of ["f-seen", "f-understood"]) {
-  const input = $(id);
-  const out = $(`${id}-out`);
-  input.addEventListener("input", () => { out.textContent = input.value; });
-}
-$("rating-form").addEventListener("reset", () => {
-  setTimeout(() => { $("f-seen-out").textContent = $("f-seen").value; $("f-understood-out").textContent = $("f-understood").value; });
+// The rating: nothing is chosen for anyone; an untouched question is asked again, not sent.
+const ratingForm = $("rating-form");
+const ratingError = $("rating-error");
+ratingForm.addEventListener("change", (ev) => {
+  const set = ev.target.closest("fieldset");
+  if (set) set.removeAttribute("aria-invalid");
+  if (!ratingForm.querySelector('fieldset[aria-invalid="true"]')) ratingError.hidden = true;
 });
-$("rating-form").addEventListener("submit", (ev) => {
+ratingForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const payload = { seen: Number($("f-seen").value), understood: Number($("f-understood").value) };
+  const chosen = (name) => ratingForm.querySelector(`input[name="${name}"]:checked`)?.value;
+  const missing = ["seen", "understood"].filter((name) => chosen(name) === undefined);
+  for (const name of ["seen", "understood"]) {
+    if (missing.includes(name)) $(`f-${name}`).setAttribute("aria-invalid", "true");
+    else $(`f-${name}`).removeAttribute("aria-invalid");
+  }
+  if (missing.length) {
+    ratingError.textContent = missing.length === 2 ? "Pick a number for both questions first."
+      : "Pick a number for this one too.";
+    ratingError.hidden = false;
+    ratingForm.querySelector(`input[name="${missing[0]}"]`).focus();
+    return;
+  }
+  ratingError.hidden = true;
+  const payload = { seen: Number(chosen("seen")), understood: Number(chosen("understood")) };
   const note = $("f-note").value.trim();
   if (note) payload.note = note;
   act("rate", payload);
@@ -147,17 +165,18 @@ $("rating-form").addEventListener("submit", (ev) => {
 const breakDlg = $("dlg-break");
 $("ex-break-open").addEventListener("click", () => {
   $("break-error").hidden = true;
-  $("f-break-min").value = "20";
+  $("f-break-min").value = String(sync.view.limits.break_minutes_default);
   $("f-break-resume").value = "";
   breakDlg.showModal();
 });
 $("btn-break-cancel").addEventListener("click", () => breakDlg.close());
 $("break-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const minutes = Number($("f-break-min").value || 20);
+  const limits = sync.view.limits;
+  const minutes = Number($("f-break-min").value || limits.break_minutes_default);
   const err = $("break-error");
-  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 120) {
-    err.textContent = "Choose between 5 and 120 minutes.";
+  if (!Number.isInteger(minutes) || minutes < limits.break_minutes_min || minutes > limits.break_minutes_max) {
+    err.textContent = `Choose between ${limits.break_minutes_min} and ${limits.break_minutes_max} minutes.`;
     err.hidden = false;
     return;
   }
@@ -201,15 +220,24 @@ socket.on("connect_error", (err) => {
   if (err?.message === "unauthorized") screen.showError("Your session has ended. Please sign in again.");
 });
 socket.on("events", (msg) => sync.push(msg));
-window.addEventListener("offline", () => showConnection("offline"));
-window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+window.addEventListener("offline", () => {
+  showConnection("offline");
+  sync.disconnected(); // what waits stays in the outbox: "Waiting to send…"
+});
+window.addEventListener("online", () => {
+  if (!socket.connected) { socket.connect(); return; }
+  showConnection("online");
+  screen.showError("");
+  sync.connected(); // catch up, then send what waited
+});
 
 const presence = presenceSocket();
-presence.on("presence", (msg) => {
-  if (msg.user_id !== PARTNER_ID) return;
+watchPartner(presence, PARTNER_ID, (state) => {
   const box = $("ex-presence");
-  box.dataset.online = msg.online ? "yes" : "no";
-  box.querySelector(".ex-presence-text").textContent = msg.online ? `${PARTNER} is here` : `${PARTNER} is away`;
+  box.dataset.online = state;
+  box.querySelector(".ex-presence-text").textContent = {
+    yes: `${PARTNER} is here`, no: `${PARTNER} is away`, unknown: `${PARTNER}: can't tell while offline`,
+  }[state];
 });
 presence.on("exercise", (msg) => { // a second path for changes, in case a push went missing
   if (msg?.exercise_id === EX && msg.phase !== sync.view.phase) sync.join();

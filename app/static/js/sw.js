@@ -1,5 +1,5 @@
 // Attune's service worker: caches the static shell and the offline page, never a private page.
-const VERSION = "attune-shell-v1";
+const VERSION = "attune-shell-v2"; // bump when static modules change shape: old caches go
 const SHELL = [
   "/offline",
   "/static/css/app.css",

@@ -86,7 +86,7 @@ def test_every_type_is_known() -> None:
     assert ACTION_TYPES == {
         "accept", "schedule", "decline", "cancel", "start", "share", "say", "check", "confirm",
         "end_turn", "call_break", "ready", "end_early", "rate",
-        "name_moment", "guess", "reveal", "mark_accuracy",
+        "name_moment", "guess", "reveal", "mark_accuracy", "another_round",
     }
 
 

@@ -145,10 +145,12 @@ def test_the_guess_is_sealed_to_its_author() -> None:
 def test_telling_is_speaker_listener_with_confirmations() -> None:
     state = guessed()
     assert available_actions(state, actor=A) == {"share", "say", "call_break", "end_early"}
-    assert available_actions(state, actor=B) == {
-        "say", "listener_message", "check", "call_break", "end_early"}
+    # The listener waits for the first piece of the telling before reflecting it.
+    assert available_actions(state, actor=B) == {"call_break", "end_early"}
     state, _ = step(state, A, Share("My dad made a joke about my job again."))
     assert "reveal" in available_actions(state, actor=A)
+    assert available_actions(state, actor=B) == {
+        "say", "listener_message", "check", "call_break", "end_early"}
     state, events = step(state, B, reflect())
     assert state.pending_confirmation == events[0].seq
     state, events = step(state, A, Confirm("not_quite"))
@@ -321,7 +323,11 @@ def test_the_listener_is_refused_before_the_guard_is_asked() -> None:
     with pytest.raises(DomainError) as err:
         resolve_say(named(), actor=B, say=Say("So you felt…"), classify=classify)
     assert err.value.code == "wrong_step" and asked == []
-    message = resolve_say(guessed(), actor=B, say=Say("So you felt small?"), classify=classify)
+    with pytest.raises(DomainError) as err:
+        resolve_say(guessed(), actor=B, say=Say("So you felt…"), classify=classify)
+    assert err.value.code == "nothing_shared" and asked == []
+    telling, _ = step(guessed(), A, Share("My dad made a joke about my job again."))
+    message = resolve_say(telling, actor=B, say=Say("So you felt small?"), classify=classify)
     assert isinstance(message, ListenerMessage) and asked == ["So you felt small?"]
 
 

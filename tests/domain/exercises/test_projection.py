@@ -108,6 +108,12 @@ ROWS = [
                      {"user": B, "seen": 9, "understood": 6}]}),
     Row("completed", "completed", B, note("Complete. Thank you both."),
         note("Complete. Thank you both.")),
+    # Another round: each asks; the second ask starts it, the first speaker first again.
+    Row("round_wanted", "round_wanted", B, note("Blair would like another round."),
+        note("You'd like another round."), {"round": 1}),
+    Row("round_started", "round_started", B, note("Round 2: you have the floor."),
+        note("Round 2: Alex has the floor."), {"round": 2, "speaker": A, "listener": B,
+                                                "turn": 1}),
     # Step into my shoes: Alex names the moment, Blair guesses sealed, Alex opens and marks it.
     Row("moment_named", "moment_named", A, note("You named the moment: “The interview”"),
         note("Alex named the moment: “The interview”"), {"text": "The interview", "turn": 1}),

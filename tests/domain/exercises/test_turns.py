@@ -10,8 +10,10 @@ import pytest
 
 from app.domain.errors import DomainError
 from app.domain.exercises import (
+    CATALOG,
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -68,6 +70,14 @@ def active(kind: str = "speaker_listener", *, strictness: str = "gentle", first:
     """Return a started exercise where ``first`` holds the floor."""
     state, _ = apply(proposed(kind, strictness=strictness, first=first),
                      actor=B, action=Accept(), now=T0)
+    return state
+
+
+def shared(kind: str = "speaker_listener", *, strictness: str = "gentle", first: int = A
+           ) -> ExerciseState:
+    """Return a started exercise where ``first`` has shared a first piece (at T0)."""
+    state, _ = apply(active(kind, strictness=strictness, first=first), actor=first,
+                     action=Share("I felt alone this week."), now=T0)
     return state
 
 
@@ -275,7 +285,7 @@ def test_speaker_cannot_send_listener_moves() -> None:
 
 
 def test_listener_cannot_confirm_or_end_the_turn() -> None:
-    state, _ = step(active(), B, Check())
+    state, _ = step(shared(), B, Check())
     refused(state, B, Confirm("landed"), "wrong_role")
     refused(state, B, EndTurn(), "not_your_turn")
 
@@ -295,7 +305,7 @@ def test_listener_cannot_confirm_or_end_the_turn() -> None:
 def test_delivery_follows_the_verdict_and_strictness(
     strictness: str, verdict: str, anyway: bool, delivered: bool
 ) -> None:
-    state = active(strictness=strictness)
+    state = shared(strictness=strictness)
     state, events = step(state, B, say("Was it the meeting?", label="closed_question",
                                        action=verdict, anyway=anyway))
     [event] = events
@@ -315,11 +325,11 @@ def test_delivery_follows_the_verdict_and_strictness(
                     send_anyway="yes"),  # type: ignore[arg-type]
 ])
 def test_listener_message_values_are_checked(message: ListenerMessage) -> None:
-    refused(active(), B, message, "invalid")
+    refused(shared(), B, message, "invalid")
 
 
 def test_resolve_say_guards_only_the_listener() -> None:
-    state = active()
+    state = shared()
     calls: list[str] = []
 
     def guard(text: str) -> tuple[str, Any]:
@@ -344,7 +354,7 @@ def test_resolve_say_refuses_bad_listener_text_before_calling_the_guard() -> Non
         raise AssertionError("the guard must not see empty text")
 
     with pytest.raises(DomainError) as err:
-        resolve_say(active(), actor=B, say=Say(""), classify=explode)
+        resolve_say(shared(), actor=B, say=Say(""), classify=explode)
     assert err.value.code == "invalid"
 
 
@@ -353,8 +363,12 @@ def test_resolve_say_refuses_bad_listener_text_before_calling_the_guard() -> Non
 
 def test_slow_down_makes_the_listener_wait_after_each_share() -> None:
     state = active("slow_down")
-    state, _ = step(state, B, say())  # nothing shared yet: nothing to wait for
+    # Nothing shared yet: nothing to reflect or check, so the listener waits for the speaker.
+    refused(state, B, say(), "nothing_shared", 100)
+    refused(state, B, Check(), "nothing_shared", 100)
+    assert not {"say", "listener_message", "check"} & available_actions(state, actor=B)
     state, _ = step(state, A, Share("It was a hard week."), 100)
+    assert {"say", "listener_message", "check"} <= available_actions(state, actor=B)
     err = refused(state, B, say(), "too_soon", 103)
     assert "7 seconds" in err.message
     assert "1 second." in refused(state, B, Check(), "too_soon", 109.5).message
@@ -384,7 +398,7 @@ def test_nothing_to_confirm_before_a_reflection() -> None:
     ("landed", "That's it"), ("not_quite", "Not quite…"), ("more", "There's more"),
 ])
 def test_speaker_confirms_the_latest_delivered_reflection(kind: str, label: str) -> None:
-    state = active()
+    state = shared()
     state, _ = step(state, B, say("First try."))
     state, events = step(state, B, say("Second try."))
     latest = events[0].seq
@@ -397,11 +411,11 @@ def test_speaker_confirms_the_latest_delivered_reflection(kind: str, label: str)
 
 
 def test_the_check_can_be_confirmed() -> None:
-    state, events = step(active(), B, Check())
+    state, events = step(shared(), B, Check())
     assert dict(events[0].payload) == {"text": "Did I get that right? Is there more?", "turn": 1}
     assert state.pending_confirmation == events[0].seq
     state, events = step(state, A, Confirm("more"))
-    assert events[0].payload["of"] == 4
+    assert events[0].payload["of"] == 5
 
 
 @pytest.mark.parametrize("message", [
@@ -411,19 +425,19 @@ def test_the_check_can_be_confirmed() -> None:
     say(label="closed_question", action="nudge", anyway=True),
 ])
 def test_held_messages_and_questions_are_not_confirmable(message: ListenerMessage) -> None:
-    state, _ = step(active(), B, message)
+    state, _ = step(shared(), B, message)
     assert state.pending_confirmation is None
     refused(state, A, Confirm("landed"), "nothing_to_confirm")
 
 
 def test_a_held_message_does_not_replace_a_pending_reflection() -> None:
-    state, events = step(active(), B, say())
+    state, events = step(shared(), B, say())
     state, _ = step(state, B, say(label="advice", action="block"))
     assert state.pending_confirmation == events[0].seq
 
 
 def test_confirm_kind_is_checked() -> None:
-    state, _ = step(active(), B, Check())
+    state, _ = step(shared(), B, Check())
     refused(state, A, Confirm("yes"), "invalid")  # type: ignore[arg-type]
 
 
@@ -442,9 +456,11 @@ def test_end_turn_swaps_roles_then_moves_to_rating() -> None:
     assert role_of(state, A) == "listener" and role_of(state, B) == "speaker"
     refused(state, A, EndTurn(), "not_your_turn")
     refused(state, A, Share("wait"), "not_your_turn")
-    # The old speaker's pause does not carry over to the new listener.
-    state, _ = step(state, A, say(), 31)
-    state, events = step(state, B, EndTurn(), 40)
+    # The new listener waits for the new speaker's first piece, not the old speaker's pause.
+    refused(state, A, say(), "nothing_shared", 31)
+    state, _ = step(state, B, Share("my turn"), 31)
+    state, _ = step(state, A, say(), 41)
+    state, events = step(state, B, EndTurn(), 42)
     assert types(events) == ["turn_ended"]
     assert dict(events[0].payload) == {"turn": 2, "next": "rating"}
     assert state.phase == "rating" and state.speaker is None and role_of(state, A) is None
@@ -455,7 +471,7 @@ def test_end_turn_swaps_roles_then_moves_to_rating() -> None:
 
 
 def test_either_partner_calls_a_break_and_both_must_be_ready() -> None:
-    state, _ = step(active(), B, say())
+    state, _ = step(shared(), B, say())
     state, events = step(state, B, CallBreak(), 60)
     assert types(events) == ["break_called"]
     assert dict(events[0].payload) == {"minutes": 20, "ends_at": at(60 + 1200).isoformat(),
@@ -705,5 +721,41 @@ def test_available_actions_per_phase() -> None:
     scheduled = _in_phase("scheduled")
     assert available_actions(scheduled, actor=A) == {"start", "cancel", "end_early"}
     assert available_actions(scheduled, actor=B) == {"start", "end_early"}
-    assert available_actions(rating_phase(), actor=B) == {"rate", "end_early"}
+    assert available_actions(rating_phase(), actor=B) == {"rate", "another_round", "end_early"}
     assert available_actions(active(), actor=STRANGER) == frozenset()
+
+
+# --- another round ------------------------------------------------------------------------------
+
+
+def test_another_round_starts_when_both_want_it_up_to_the_catalog_limit() -> None:
+    state = rating_phase()
+    assert "another_round" in available_actions(state, actor=A)
+    state, events = step(state, A, AnotherRound())
+    assert types(events) == ["round_wanted"] and state.phase == "rating"
+    view = public_view(state, viewer=B)
+    assert view["round_wanted_by_partner"] is True and view["round_wanted_by_me"] is False
+    refused(state, A, AnotherRound(), "already_asked")
+    state, events = step(state, B, AnotherRound())
+    assert types(events) == ["round_wanted", "round_started"]
+    assert dict(events[1].payload) == {"round": 2, "speaker": A, "listener": B, "turn": 1}
+    assert (state.phase, state.round, state.turn, state.speaker) == ("active", 2, 1, A)
+    refused(state, B, say(), "nothing_shared")  # a fresh turn: the listener waits again
+    for _ in range(CATALOG["speaker_listener"].max_rounds - 2):
+        state, _ = step(state, A, EndTurn())
+        state, _ = step(state, B, EndTurn())
+        state, _ = step(state, A, AnotherRound())
+        state, _ = step(state, B, AnotherRound())
+    state, _ = step(state, A, EndTurn())
+    state, _ = step(state, B, EndTurn())
+    assert state.round == CATALOG["speaker_listener"].max_rounds
+    refused(state, A, AnotherRound(), "no_more_rounds")
+    assert "another_round" not in available_actions(state, actor=A)
+
+
+def test_once_someone_rates_there_is_no_other_round() -> None:
+    state, _ = step(rating_phase(), A, AnotherRound())
+    state, _ = step(state, B, Rate(seen=6, understood=6))
+    assert state.round_wanted == ()
+    refused(state, A, AnotherRound(), "already_rated")
+    assert state_from_dict(state_to_dict(state)) == state

@@ -15,6 +15,7 @@ from app.domain.exercises import (
     CATALOG,
     Accept,
     Action,
+    AnotherRound,
     CallBreak,
     Cancel,
     Check,
@@ -53,7 +54,8 @@ T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 KNOWN_CODES = {
     "not_participant", "not_your_turn", "wrong_role", "wrong_phase", "on_break", "too_soon",
     "invalid", "nothing_to_confirm", "already_rated", "already_ready", "finished",
-    "wrong_step", "already_guessed", "already_revealed", "already_marked",
+    "wrong_step", "already_guessed", "already_revealed", "already_marked", "nothing_shared",
+    "no_more_rounds", "already_asked",
 }
 
 TEXTS = st.sampled_from([
@@ -167,7 +169,7 @@ class ExerciseMachine(RuleBasedStateMachine):
         self.attempt(actor, Schedule(at=self.now + timedelta(minutes=offset)))
 
     @rule(actor=ACTORS, action=st.sampled_from([Accept(), Decline(), Cancel(), Start(), Check(),
-                                                EndTurn(), Ready()]))
+                                                EndTurn(), Ready(), AnotherRound()]))
     def simple(self, actor: int, action: Action) -> None:
         self.attempt(actor, action)
 

@@ -1,6 +1,9 @@
 // The live exercise screen's DOM: the log, the phase cards, the composer, the timers and the
 // guard's private note. It draws what it is given; it never talks to the server.
-import { breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime } from "./words.js";
+import {
+  againWords, breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock,
+  turnElapsed,
+} from "./words.js";
 import { renderShoes } from "./shoes.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,10 +25,10 @@ const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedul
   "btn-cancel": "cancel", "btn-cancel-scheduled": "cancel", "btn-start": "start",
   "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early",
   "btn-name-moment": "name_moment", "btn-seal-guess": "guess", "btn-reveal": "reveal",
-  "btn-mark": "mark_accuracy" };
+  "btn-mark": "mark_accuracy", "btn-again": "another_round" };
 
 /**
- * One exercise screen. ``ctx`` is {root, me, partner, onConfirm(kind), onDraft(text)};
+ * One exercise screen. ``ctx`` is {root, me, partner, events(), onConfirm(kind), onDraft(text)};
  * ``status()`` returns {waiting: Set of action types in the outbox, connected: bool,
  * stuck: bool (we gave up sending until the person says "Try again")}.
  */
@@ -67,6 +70,7 @@ export class Screen {
       li.textContent = d.note;
     }
     this.logEl.append(li);
+    if (e.type === "shared" && this.view?.phase === "active") this.renderPinned();
     $("ex-log-empty").hidden = true;
     $("ex-logbox").hidden = false;
     $("ex-logbox").scrollTop = $("ex-logbox").scrollHeight;
@@ -88,7 +92,7 @@ export class Screen {
     const role = view.my_role;
     root.dataset.phase = phase;
     root.dataset.role = role || "";
-    const ended = ["ended_early", "declined", "cancelled"].includes(phase);
+    const ended = view.ended === true;
     const visible = { "ph-proposed": phase === "proposed", "ph-scheduled": phase === "scheduled",
       "ph-on_break": phase === "on_break", "ph-active": phase === "active",
       "ph-rating": phase === "rating", "ph-complete": phase === "complete", "ph-ended": ended };
@@ -100,7 +104,8 @@ export class Screen {
     this.placeProblem(PHASE_SECTIONS.find((id) => visible[id]) ?? (phase === "active" ? "ph-shoes" : undefined));
     show("ex-convo", phase === "active" || phase === "on_break");
     show("ex-instructions", phase === "active" || phase === "on_break");
-    show("ex-end-wrap", this.has("end_early") && ["scheduled", "active", "on_break"].includes(phase));
+    // While planned, Start and Cancel are the choices; ending belongs to the conversation.
+    show("ex-end-wrap", this.has("end_early") && (phase === "active" || phase === "on_break"));
 
     this.renderFloor();
     this.renderShoes();
@@ -147,7 +152,8 @@ export class Screen {
     const speaking = view.my_floor;
     floor.dataset.role = phase === "on_break" ? "break" : (speaking ? "speaker" : "listener");
     const words = floorWords(view, this.ctx);
-    $("ex-floor-turn").textContent = words.turn;
+    this.floorTurn = words.turn;
+    this.renderTurnClock();
     $("ex-floor-title").textContent = words.title;
     $("ex-floor-hint").textContent = words.hint;
     $("ex-break-open").hidden = !this.has("call_break");
@@ -159,6 +165,13 @@ export class Screen {
       list.replaceChildren(...(instr || []).map((t) => el("li", null, t)));
       list.dataset.role = String(speaking);
     }
+  }
+
+  /** The banner's first line, with the turn's time said gently (updated every second). */
+  renderTurnClock() {
+    const clock = turnClock(turnElapsed(this.ctx.events(), Date.now()), this.view.suggested_turn_minutes);
+    const text = clock ? `${this.floorTurn} · ${clock}` : this.floorTurn;
+    if ($("ex-floor-turn").textContent !== text) $("ex-floor-turn").textContent = text;
   }
 
   renderShoes() {
@@ -180,7 +193,7 @@ export class Screen {
       const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
       const now = new Date();
       input.min = local(new Date(now.getTime() + 60000));
-      input.max = local(new Date(now.getTime() + 7 * 86400000 - 60000));
+      input.max = local(new Date(now.getTime() + view.limits.schedule_max_days * 86400000 - 60000));
     }
   }
 
@@ -273,7 +286,7 @@ export class Screen {
     }
 
     // Listener tools: reflection starters and the question bank as chips.
-    show("ex-listener-tools", !speaking);
+    show("ex-listener-tools", !speaking && this.has("say")); // nothing to insert into before a share
     const tools = $("ex-listener-tools");
     // Saying back what a guess missed has starters of its own.
     const toolsKey = `${view.kind}${missing ? ":miss" : ""}`;
@@ -283,10 +296,42 @@ export class Screen {
       $("ex-questions").replaceChildren(...(view.question_bank || []).map((t) => this.chip(t)));
       tools.dataset.kind = toolsKey;
     }
+    // The listener answers what was shared: until the first piece, the composer waits.
+    show("ex-wait-share", !speaking && view.speaker_has_shared === false);
+    this.textEl.disabled = !speaking && !this.has("say"); // the rules' table decides
     show("btn-check", !speaking && this.has("check"));
     $("btn-check").textContent = view.check_text || "Did I get that right?";
     show("btn-end-turn", speaking && this.has("end_turn"));
     if (speaking || !this.has("say")) this.hideGuard();
+    this.renderPinned();
+  }
+
+  /** The listener's view of what they reflect: the speaker's latest words this turn. */
+  renderPinned() {
+    const { view } = this;
+    const latest = view.my_floor ? null : this.ctx.events().findLast((e) => e.type === "shared"
+      && e.actor === view.speaker && (e.payload?.turn ?? view.turn) === view.turn);
+    show("ex-pinned", !!latest);
+    const text = latest ? String(latest.payload.text ?? "") : "";
+    const p = $("ex-pinned-text");
+    if (p.textContent !== text) {
+      p.textContent = text;
+      if (latest && document.activeElement === this.textEl) this.showPinned();
+    }
+  }
+
+  /** Bring the speaker's words into view above the textarea (the keyboard may be up). */
+  showPinned() {
+    const pinned = $("ex-pinned");
+    if (pinned.hidden) return;
+    requestAnimationFrame(() => {
+      const before = this.textEl.getBoundingClientRect();
+      pinned.scrollIntoView({ block: "start" });
+      // Never at the cost of the textarea itself: if it no longer fits, put it back.
+      if (this.textEl.getBoundingClientRect().bottom > window.innerHeight && before.bottom <= window.innerHeight) {
+        this.textEl.scrollIntoView({ block: "end" });
+      }
+    });
   }
 
   renderRating() {
@@ -296,6 +341,14 @@ export class Screen {
     this.ratedShown = done;
     show("rating-form", !done);
     show("rating-sealed", done);
+    // Another round: offered while nobody has rated and the catalog allows one more.
+    const again = this.has("another_round") || view.round_wanted_by_me ? againWords(view, this.ctx) : null;
+    show("ex-again", !!again);
+    if (again) {
+      $("ex-again-text").textContent = again.text;
+      show("btn-again", !!again.button);
+      if (again.button) $("btn-again").textContent = again.button;
+    }
     if (done && view.my_rating) {
       $("rating-mine").textContent = `You said: felt seen ${view.my_rating.seen}/10, understood ${view.my_rating.understood}/10.`;
     }
@@ -327,7 +380,7 @@ export class Screen {
     const send = $("btn-send");
     send.setAttribute("aria-busy", sending ? "true" : "false");
     send.textContent = !sending ? "Send" : (stuck ? "Not sent yet" : (connected ? "Sending…" : "Waiting to send…"));
-    send.disabled = sending || this.pauseLeft() > 0;
+    send.disabled = sending || this.pauseLeft() > 0 || this.textEl.disabled;
     $("btn-check").disabled = waiting.has("check") || this.pauseLeft() > 0;
     $("ex-confirm-row").querySelectorAll("button").forEach((b) => { b.disabled = waiting.has("confirm"); });
     $("btn-retry").hidden = !stuck;
@@ -348,6 +401,7 @@ export class Screen {
     const { view } = this;
     if (!view) return;
     const { partner } = this.ctx;
+    if ((view.phase === "active" || view.phase === "on_break") && this.floorTurn) this.renderTurnClock();
     if (view.phase === "on_break" && view.break?.ends_at) {
       const left = new Date(view.break.ends_at).getTime() - Date.now();
       $("break-timer").textContent = left > 0 ? `${fmtLeft(left)} left` : "Time's up: ready when you are";
@@ -380,7 +434,7 @@ export class Screen {
     $("ex-guard-reason").textContent = g.reason || "That one was held back.";
     show("ex-guard-suggest-wrap", !!g.suggestion);
     $("ex-guard-suggestion").textContent = g.suggestion || "";
-    show("btn-send-anyway", g.action === "nudge" && this.view.strictness === "gentle");
+    show("btn-send-anyway", g.may_send_anyway === true); // the server's rule, not a copy
     show("ex-guard", true);
     $("ex-guard").scrollIntoView({ block: "nearest" });
   }

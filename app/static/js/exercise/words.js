@@ -27,6 +27,35 @@ export function describe(e) {
   return { note: s.text, tone: s.tone || undefined };
 }
 
+/**
+ * How long the current turn has run, in ms, breaks left out: from the last ``started`` or
+ * ``roles_swapped`` event to ``now`` (or to the break in progress). Null before a turn starts.
+ */
+export function turnElapsed(events, now) {
+  let start = null;
+  let paused = 0;
+  let breakAt = null;
+  for (const e of events) {
+    const at = Date.parse(e.at);
+    if (e.type === "started" || e.type === "roles_swapped" || e.type === "round_started") {
+      start = at; paused = 0; breakAt = null;
+    }
+    else if (start !== null && e.type === "break_called") breakAt = at;
+    else if (start !== null && e.type === "resumed" && breakAt !== null) { paused += at - breakAt; breakAt = null; }
+  }
+  if (start === null) return null;
+  return Math.max(0, (breakAt ?? now) - start - paused);
+}
+
+/** The turn's time, said gently: a suggestion to keep in mind, never a cut-off. */
+export function turnClock(elapsedMs, suggestedMinutes) {
+  if (elapsedMs === null || !suggestedMinutes) return "";
+  const min = Math.floor(elapsedMs / 60000);
+  if (min < 1) return `about ${suggestedMinutes} min a turn`;
+  if (min <= suggestedMinutes) return `${min} of about ${suggestedMinutes} min`;
+  return `${min} min · about ${suggestedMinutes} suggested, no rush`;
+}
+
 // Step into my shoes: what the floor banner's hint says at each step, for the speaker and the
 // listener (null: the usual words).
 const STEP_HINTS = {
@@ -53,7 +82,8 @@ function baseFloorWords(view, { partner }) {
   const speaking = view.my_floor;
   const onBreak = view.phase === "on_break";
   const doing = onBreak ? "paused" : (speaking ? "you speak" : "you listen");
-  const turn = `Turn ${view.turn || 1} of 2 · ${doing}`;
+  const round = view.round > 1 ? `Round ${view.round} · ` : "";
+  const turn = `${round}Turn ${view.turn || 1} of 2 · ${doing}`;
   if (onBreak) {
     return { turn, title: "On a break",
       hint: speaking ? "You'll have the floor again after the break." : `${partner} will have the floor again after the break.` };
@@ -80,4 +110,13 @@ export function endedWords(view, { me, partner }) {
     cancelled: byMe ? "You cancelled the invitation." : `${partner} cancelled the invitation.`,
   }[view.phase];
   return { title: view.phase === "ended_early" ? "This exercise has ended" : "Not this time", text: text ?? "" };
+}
+
+/** The "another round?" offer in the rating card: its words, or null when it is not offered. */
+export function againWords(view, { partner }) {
+  const left = view.max_rounds - view.round;
+  if (view.round_wanted_by_me) return { text: `You asked for another round. Waiting for ${partner} to say yes — or rate below.`, button: null };
+  if (view.round_wanted_by_partner) return { text: `${partner} would like another round. Say yes, or rate below.`, button: "Yes, another round" };
+  if (left > 0) return { text: `Would you like another round? You'd each have another turn (${left} more ${left === 1 ? "round" : "rounds"} possible).`, button: "Another round?" };
+  return null;
 }
