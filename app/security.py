@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -69,6 +70,12 @@ def current_session_id() -> int | None:
     """The id of this request's live session record (to mark "this device")."""
     record = g.get("session_record")
     return record.id if record is not None and current_user.is_authenticated else None
+
+
+def current_session_started() -> datetime:
+    """When this session was signed in (re-authentication may need a recent sign-in)."""
+    record = g.get("session_record")
+    return record.created_at if record is not None else datetime.min.replace(tzinfo=UTC)
 
 
 def touch_session() -> None:

@@ -91,6 +91,13 @@ def mail_folder(app: Flask) -> list[EmailMessage]:
             for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
 
 
+def latest_mail_to(app: Flask, email: str) -> EmailMessage:
+    """The newest message in the mail folder addressed to ``email``."""
+    mine = [m for m in mail_folder(app) if m["To"] == email]
+    assert mine, f"no mail to {email}"
+    return mine[-1]
+
+
 def make_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
     """Test settings: a throwaway database, a fixed secret, threading sockets."""
     cfg = {

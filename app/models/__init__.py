@@ -6,9 +6,9 @@ from app.models.mail import OutboxMessage
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
 from app.models.session import UserSession
+from app.models.throttle import SignInThrottle
 from app.models.user import AuditEntry, EmailToken, Passkey, User, WebAuthnChallenge
 
 __all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "EmailToken", "Exercise",
            "ExerciseEvent", "ExerciseRating", "Invite", "Membership", "OutboxMessage", "Passkey",
-           "Presence", "User", "UserSession",
-           "WebAuthnChallenge"]
+           "Presence", "SignInThrottle", "User", "UserSession", "WebAuthnChallenge"]

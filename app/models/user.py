@@ -103,7 +103,6 @@ class EmailToken(db.Model):  # type: ignore[name-defined,misc]
         sa.ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True)
     # Sign-up: the account is made only when the link is used.
     pending_name: Mapped[str | None] = mapped_column(sa.String(60), default=None)
-    pending_password_hash: Mapped[str | None] = mapped_column(sa.String(256), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

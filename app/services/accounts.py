@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain.accounts import throttle
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models import EmailToken, User
+from app.models import EmailToken, SignInThrottle, User
+from app.models.types import utcnow
 from app.services import audit, mail, sessions, tokens
 from app.services.mail import LinkMaker
 
@@ -95,12 +99,10 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
 
 
-def sign_up_problems(*, email: object, name: object, password: object) -> dict[str, str]:
+def sign_up_problems(*, email: object, name: object) -> dict[str, str]:
     """Every field's problem at once, so a form can show them all together."""
     problems: dict[str, str] = {}
-    checks = (("name", lambda: clean_name(name)), ("email", lambda: normalize_email(email)),
-              ("password", lambda: check_password_strength(
-                  password, email=email if isinstance(email, str) else "")))
+    checks = (("name", lambda: clean_name(name)), ("email", lambda: normalize_email(email)))
     for field, check in checks:
         try:
             check()
@@ -110,7 +112,8 @@ def sign_up_problems(*, email: object, name: object, password: object) -> dict[s
 
 
 def sign_up_with_password(*, email: object, name: object, password: object) -> User:
-    """Create an account with a password (hashed with scrypt)."""
+    """Create an account with a password at once (hashed with scrypt), with no emailed link:
+    for tests and operators. People sign up through ``request_sign_up``."""
     email_ = normalize_email(email)
     name_ = clean_name(name)
     password_ = check_password_strength(password, email=email_)
@@ -131,23 +134,47 @@ def sign_up_with_password(*, email: object, name: object, password: object) -> U
 
 
 def authenticate(*, email: object, password: object) -> User:
-    """Return the user whose email and password match, else raise one vague error."""
+    """Return the user whose email and password match, else raise one vague error. Failures
+    are counted per address: after a few the address waits a little, then longer."""
     wrong = AccountError("That email and password don't match an account.", code="bad_login")
     try:
         email_ = normalize_email(email)
     except AccountError:
         raise wrong from None
-    user = db.session.scalar(sa.select(User).where(User.email == email_))
+    key = hashlib.sha256(email_.encode()).hexdigest()
+    row = db.session.get(SignInThrottle, key)
+    state = throttle.Throttle(row.failures, row.locked_until, row.last_failure_at) if row \
+        else throttle.Throttle()
+    wait = throttle.wait_left(state, utcnow())
+    if wait:
+        audit.record("sign_in_throttled", detail="password")
+        raise AccountError(f"Too many tries for this account. Please wait "
+                           f"{throttle.minutes_text(wait)}, or sign in with a passkey or reset "
+                           "your password.", code="throttled")
+    user = find_by_email(email_)
     pw = password if isinstance(password, str) else ""
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), pw)
-        audit.record("sign_in_failed", detail="password")
+        check_password_hash(_dummy_hash(), pw)  # the same work as a real check
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, pw)
+    if not ok:
+        after = throttle.after_failure(state, utcnow())
+        db.session.merge(SignInThrottle(email_hash=key, failures=after.failures,
+                                        locked_until=after.locked_until,
+                                        last_failure_at=after.last_failure_at))
+        audit.record("sign_in_failed", user_id=user.id if user else None, detail="password")
         raise wrong
-    if not check_password_hash(user.password_hash, pw):
-        audit.record("sign_in_failed", user_id=user.id, detail="password")
-        raise wrong
+    if row is not None:
+        db.session.delete(row)
     audit.record("sign_in", user_id=user.id, detail="password")
     return user
+
+
+def forget_failures(email: str) -> None:
+    """Clear an address's failed sign-ins (in the current transaction): after a reset."""
+    db.session.execute(sa.delete(SignInThrottle).where(
+        SignInThrottle.email_hash == hashlib.sha256(email.encode()).hexdigest()))
 
 
 def find_by_email(email: str) -> User | None:
@@ -195,9 +222,175 @@ def reset_password(*, token: object, password: object) -> User:
         raise AccountError("This reset link was just used. Ask for a new one below.",
                            code="link_invalid")
     user.password_hash = _hash(password_)
+    forget_failures(user.email)
     audit.record("password_reset", user_id=user.id, commit=False)
     mail.queue(to=user.email, kind="password_changed", name=user.display_name)
     db.session.commit()
     sessions.end_all(user, reason="password_reset_sign_out")
+    mail.send_queued()
+    return user
+
+
+def request_sign_up(*, email: object, name: object, finish_link: LinkMaker,
+                    sign_in_link: str, reset_link: str) -> None:
+    """Start a sign-up: email the address a link that finishes it. For an address that already
+    has an account the email says so instead (sign in, or reset the password). The answer, and
+    the work done, are the same either way, so sign-up never tells whether an address is taken;
+    nothing about the account is chosen until the link is used, so a stranger who types your
+    address cannot set your password."""
+    problems = sign_up_problems(email=email, name=name)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise AccountError(message, code="invalid", field=field)
+    email_, name_ = normalize_email(email), clean_name(name)
+    taken = email_taken(email_)
+    # Issued for a taken address too (and never sent), so both cases write the same rows.
+    token = tokens.issue("signup", email=email_, pending_name=name_)
+    if taken:
+        mail.queue(to=email_, kind="signup_taken", sign_in=sign_in_link, reset=reset_link)
+    else:
+        mail.queue(to=email_, kind="signup", name=name_, link=finish_link(token))
+    audit.record("sign_up_requested", commit=False)
+    db.session.commit()
+    mail.send_queued()
+
+
+def check_sign_up_link(token: object) -> EmailToken:
+    """The live sign-up a link is for; raises if it expired, was used, or the address was
+    taken meanwhile."""
+    row = tokens.find("signup", token)
+    if row is None:
+        raise AccountError("This sign-up link has expired or was already used. Please sign up "
+                           "again.", code="link_invalid")
+    if email_taken(row.email):
+        raise AccountError("This address already has an Attune account. Sign in, or reset "
+                           "the password if you've forgotten it.", code="link_invalid")
+    return row
+
+
+def claim_sign_up(token: object, *, email: str | None = None) -> EmailToken:
+    """Use a sign-up link (in the current transaction; the caller creates the account and
+    commits). ``email`` must match when the ceremony started from it."""
+    row = check_sign_up_link(token)
+    if (email is not None and row.email != email) or not tokens.use(row):
+        db.session.rollback()
+        raise AccountError("This sign-up link was just used. Please sign in.",
+                           code="link_invalid")
+    return row
+
+
+def finish_sign_up_with_password(*, token: object, password: object) -> User:
+    """Create the account a sign-up link is for, with the password chosen now."""
+    row = check_sign_up_link(token)
+    password_ = check_password_strength(password, email=row.email)
+    row = claim_sign_up(token)
+    user = User(email=row.email, display_name=row.pending_name or "",
+                password_hash=_hash(password_))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("sign_up", user_id=user.id, detail="password", commit=False)
+    db.session.commit()
+    return user
+
+
+# --- Settings: name, email and password ---------------------------------------------------
+
+RECENT_SIGN_IN = timedelta(minutes=10)
+
+
+def confirm_it_is_you(user: User, *, password: object, signed_in_at: datetime,
+                      field: str) -> None:
+    """Re-authentication before changing how the account is reached: the current password,
+    or for an account without one, a sign-in (with a passkey) in the last ten minutes."""
+    if user.password_hash:
+        if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
+            audit.record("reauth_failed", user_id=user.id)
+            raise AccountError("That isn't your current password.", code="reauth",
+                               field=field)
+    elif utcnow() - signed_in_at > RECENT_SIGN_IN:
+        raise AccountError("For your safety, please sign out and in again with your passkey "
+                           "first (then you have ten minutes).", code="reauth", field=field)
+
+
+def change_name(user: User, *, name: object) -> None:
+    """Change what Attune calls you."""
+    user.display_name = clean_name(name)
+    db.session.commit()
+
+
+def change_password(user: User, *, current: object, new: object, signed_in_at: datetime,
+                    keep_session: str | None) -> None:
+    """Set a new password (or a first one) after re-authentication; other devices sign out."""
+    confirm_it_is_you(user, password=current, signed_in_at=signed_in_at,
+                      field="current_password")
+    try:
+        password_ = check_password_strength(new, email=user.email)
+    except AccountError as exc:
+        raise AccountError(exc.message, code=exc.code, field="new_password") from None
+    had = bool(user.password_hash)
+    user.password_hash = _hash(password_)
+    forget_failures(user.email)
+    audit.record("password_changed" if had else "password_added", user_id=user.id,
+                 commit=False)
+    mail.queue(to=user.email, kind="password_changed", name=user.display_name)
+    db.session.commit()
+    sessions.end_all(user, keep_key=keep_session, reason="password_changed_sign_out")
+    mail.send_queued()
+
+
+def remove_password(user: User, *, current: object, signed_in_at: datetime) -> None:
+    """Sign in with passkeys only from now on; never the last way in."""
+    if not user.password_hash:
+        raise AccountError("You don't have a password.", code="no_password",
+                           field="remove_password")
+    if not user.passkeys:
+        raise AccountError("Your password is your only way in, so it can't be removed. Add a "
+                           "passkey first.", code="last_method", field="remove_password")
+    confirm_it_is_you(user, password=current, signed_in_at=signed_in_at,
+                      field="remove_password")
+    user.password_hash = None
+    audit.record("password_removed", user_id=user.id, commit=False)
+    db.session.commit()
+
+
+def request_email_change(user: User, *, new_email: object, password: object,
+                         signed_in_at: datetime, confirm_link: LinkMaker) -> str:
+    """Send a link to the new address (it changes only when that link is used) and tell the
+    old address. The answer is the same whether or not another account uses the new one."""
+    email_ = normalize_email(new_email)
+    if email_ == user.email:
+        raise AccountError("That's already your email address.", code="same_email",
+                           field="new_email")
+    confirm_it_is_you(user, password=password, signed_in_at=signed_in_at,
+                      field="email_password")
+    token = tokens.issue("email_change", email=email_, user_id=user.id)
+    mail.queue(to=email_, kind="email_confirm", name=user.display_name, link=confirm_link(token))
+    mail.queue(to=user.email, kind="email_change_requested", name=user.display_name,
+               new_email=email_)
+    audit.record("email_change_requested", user_id=user.id, commit=False)
+    db.session.commit()
+    mail.send_queued()
+    return email_
+
+
+def confirm_email_change(token: object) -> User:
+    """Use the link sent to the new address: the account moves to it, the old one is told."""
+    row = tokens.find("email_change", token)
+    user = db.session.get(User, row.user_id) if row is not None and row.user_id else None
+    if row is None or user is None:
+        raise AccountError("This link has expired or was already used. Ask for a new one in "
+                           "Settings.", code="link_invalid")
+    if email_taken(row.email):
+        raise AccountError("Another Attune account already uses that address, so yours "
+                           "can't move to it.", code="link_invalid")
+    if not tokens.use(row):
+        db.session.rollback()
+        raise AccountError("This link was just used.", code="link_invalid")
+    old = user.email
+    user.email = row.email
+    forget_failures(old)
+    mail.queue(to=old, kind="email_changed", name=user.display_name, new_email=row.email)
+    audit.record("email_changed", user_id=user.id, commit=False)
+    db.session.commit()
     mail.send_queued()
     return user

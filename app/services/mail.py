@@ -37,6 +37,11 @@ SUBJECTS: dict[str, str] = {
     "reset": "Reset your Attune password",
     "reset_unknown": "About resetting a password on Attune",
     "password_changed": "Your Attune password was changed",
+    "signup": "Finish creating your Attune account",
+    "signup_taken": "You already have an Attune account",
+    "email_confirm": "Confirm your new email address for Attune",
+    "email_change_requested": "Your Attune email address is about to change",
+    "email_changed": "Your Attune email address was changed",
 }
 TRIES_NOW = 2            # attempts within the request that queued the message
 RETRY_PAUSE = 0.5        # seconds between them

@@ -29,10 +29,10 @@ from webauthn.helpers.structs import (
 from app.domain.accounts import devices
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models import Passkey, User, WebAuthnChallenge
+from app.models import EmailToken, Passkey, User, WebAuthnChallenge
 from app.models.types import utcnow
 from app.services import audit, sessions
-from app.services.accounts import AccountError, clean_name, email_taken, normalize_email
+from app.services.accounts import claim_sign_up
 
 CHALLENGE_TTL = timedelta(minutes=5)
 SESSION_KEY = "webauthn_binding"
@@ -91,20 +91,18 @@ def _credential_json(credential: object) -> str:
     raise PasskeyError("No passkey response was received. Please try again.", code="invalid")
 
 
-def begin_registration(*, user: User | None = None, email: object = None,
-                       name: object = None) -> str:
-    """Start adding a passkey: to ``user``, or to a new account for ``email`` and ``name``."""
+def begin_registration(*, user: User | None = None, sign_up: EmailToken | None = None) -> str:
+    """Start adding a passkey: to ``user``, or to the new account a live sign-up link is for."""
     rp_id, _ = relying_party()
     fields: dict[str, Any] = {}
     if user is None:
-        email_ = normalize_email(email)
-        name_ = clean_name(name)
-        if email_taken(email_):
-            raise AccountError("An account with that email already exists. Sign in instead?",
-                               code="email_taken", field="email")
+        if sign_up is None:
+            raise PasskeyError("Open the link in your sign-up email to create a passkey.",
+                               code="challenge_missing")
         handle = secrets.token_bytes(32)
-        fields = {"pending_email": email_, "pending_name": name_, "pending_handle": handle}
-        user_name, display, exclude = email_, name_, []
+        name_ = sign_up.pending_name or ""
+        fields = {"pending_email": sign_up.email, "pending_name": name_, "pending_handle": handle}
+        user_name, display, exclude = sign_up.email, name_, []
     else:
         handle = user.webauthn_handle
         fields = {"user_id": user.id}
@@ -121,9 +119,9 @@ def begin_registration(*, user: User | None = None, email: object = None,
     return options_to_json(options)
 
 
-def finish_registration(*, credential: object, name: object = None,
-                        user: User | None = None) -> tuple[User, Passkey]:
-    """Verify the new passkey and store it (creating the account for a passkey-only sign-up)."""
+def finish_registration(*, credential: object, name: object = None, user: User | None = None,
+                        sign_up_token: object = None) -> tuple[User, Passkey]:
+    """Verify the new passkey and store it; for a sign-up, use its link and make the account."""
     row = _take_challenge("register")
     rp_id, origin = relying_party()
     try:
@@ -139,9 +137,7 @@ def finish_registration(*, credential: object, name: object = None,
         if user is not None or not row.pending_email or row.pending_handle is None:
             raise PasskeyError("That passkey request doesn't match this session.",
                                code="challenge_missing")
-        if email_taken(row.pending_email):
-            raise AccountError("An account with that email already exists. Sign in instead?",
-                               code="email_taken", field="email")
+        claim_sign_up(sign_up_token, email=row.pending_email)
         owner = User(email=row.pending_email, display_name=row.pending_name or "",
                      webauthn_handle=row.pending_handle)
         db.session.add(owner)
@@ -161,6 +157,8 @@ def finish_registration(*, credential: object, name: object = None,
         db.session.rollback()
         raise PasskeyError("That passkey is already registered.", code="passkey_exists") from None
     audit.record("passkey_added", user_id=owner.id, commit=False)
+    if row.user_id is None:
+        audit.record("sign_up", user_id=owner.id, detail="passkey", commit=False)
     db.session.commit()
     return owner, passkey
 

@@ -9,18 +9,10 @@ from app.models import User
 from tests.conftest import PASSWORD, Browser, create_user
 
 
-def test_sign_up_with_a_password_signs_in(app: Any) -> None:
-    b = Browser(app)
-    b.refresh_token("/signup")
-    resp = b.post("/signup", {"name": "Ana", "email": "ana@example.com", "password": PASSWORD})
-    assert resp.status_code == 302 and resp.headers["Location"] == "/"
-    assert "Hi, Ana" in b.get("/").get_data(as_text=True)
-
-
 def test_bad_sign_up_keeps_what_was_typed_and_says_why(app: Any) -> None:
     b = Browser(app)
     b.refresh_token("/signup")
-    resp = b.post("/signup", {"name": "Ana", "email": "ana@example", "password": PASSWORD})
+    resp = b.post("/signup", {"name": "Ana", "email": "ana@example"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "doesn&#39;t look like an email address" in html
@@ -100,8 +92,9 @@ def test_sign_in_is_rate_limited_with_a_clear_message(tmp_path: Any) -> None:
         db.create_all()
         b = Browser(app)
         b.refresh_token("/login")
-        codes = [b.post("/login", {"email": "x@example.com", "password": "nope nope nope"})
-                 .status_code for _ in range(11)]
+        # A different address each time: this is the per-client limit, not the per-account one.
+        codes = [b.post("/login", {"email": f"x{i}@example.com", "password": "nope nope nope"})
+                 .status_code for i in range(11)]
         assert codes[:10] == [401] * 10
         assert codes[10] == 429
         last = b.post("/login", {"email": "x@example.com", "password": "nope nope nope"})
@@ -113,8 +106,7 @@ def test_sign_in_is_rate_limited_with_a_clear_message(tmp_path: Any) -> None:
 def test_sign_up_shows_every_problem_at_once(app: Any) -> None:
     b = Browser(app)
     b.refresh_token("/signup")
-    resp = b.post("/signup", {"name": " ", "email": "nope", "password": "short"})
+    resp = b.post("/signup", {"name": " ", "email": "nope"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "what to call you" in html and "look like an email" in html
-    assert "at least 10 characters" in html

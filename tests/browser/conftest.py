@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 664}
 SUMMARY_KEY = pytest.StashKey[list[str]]()
+# The live servers' mail folders, so helpers can follow the links Attune emails.
+MAIL_DIRS: list[Path] = []
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -73,6 +75,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with app.app_context():
         db.create_all()
     server.app = app
+    MAIL_DIRS.append(Path(app.config["MAIL_DIR"]))
 
     werkzeug_log = logging.getLogger("werkzeug")
     old_level = werkzeug_log.level

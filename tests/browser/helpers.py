@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_default
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,8 +14,8 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 from app.extensions import db
 from app.models import User
 from app.services.pairing import create_invite, redeem
-from tests.browser.conftest import SCREENSHOTS
-from tests.conftest import PASSWORD
+from tests.browser.conftest import MAIL_DIRS, SCREENSHOTS
+from tests.conftest import PASSWORD, link_in
 
 
 def unique_email(who: str) -> str:
@@ -20,12 +23,32 @@ def unique_email(who: str) -> str:
     return f"{who.lower()}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def sign_up_with_password(page: Page, name: str, email: str, password: str = PASSWORD) -> None:
-    """Fill the sign-up form on the current page and submit it with a password."""
+def emailed_link(email: str, path_prefix: str) -> str:
+    """The path of the link in the newest message Attune emailed to ``email``."""
+    newest = sorted((p for folder in MAIL_DIRS for p in folder.glob("*.eml")),
+                    key=lambda p: p.name)
+    for path in reversed(newest):
+        message = message_from_bytes(path.read_bytes(), _class=EmailMessage, policy=email_default)
+        if message["To"] == email:
+            return link_in(message, path_prefix)
+    raise AssertionError(f"no mail to {email}")
+
+
+def ask_to_sign_up(page: Page, name: str, email: str) -> None:
+    """Fill the sign-up form, send it, and open the link from the email it sends."""
     page.get_by_label("What should we call you?").fill(name)
     page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.goto(emailed_link(email, "/signup/finish/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
+
+
+def sign_up_with_password(page: Page, name: str, email: str, password: str = PASSWORD) -> None:
+    """Sign up from the sign-up page: the emailed link, then a password."""
+    ask_to_sign_up(page, name, email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign up with a password").click()
+    page.get_by_role("button", name="Create my account").click()
 
 
 def add_virtual_authenticator(context: BrowserContext, page: Page) -> tuple[CDPSession, str]:
@@ -63,10 +86,9 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def sign_up_with_passkey(page: Page, name: str, email: str) -> None:
-    """Fill the sign-up form and create the account with a passkey (needs an authenticator)."""
-    page.get_by_label("What should we call you?").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_role("button", name="Sign up with a passkey").click()
+    """Sign up from the sign-up page: the emailed link, then a passkey (needs an authenticator)."""
+    ask_to_sign_up(page, name, email)
+    page.get_by_role("button", name="Create a passkey").click()
 
 
 def collect_problems(*pages: Page) -> list[str]:

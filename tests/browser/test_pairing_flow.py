@@ -53,7 +53,9 @@ def test_two_partners_pair_by_link_and_see_each_other_online(phone, live_server)
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code), code
     qr = alex.get_by_role("img", name="QR code of the invite link")
     expect(qr).to_be_visible()
-    assert alex.evaluate("(img) => img.complete && img.naturalWidth > 0", qr.element_handle())
+    # The QR code is a real image that loads (a busy machine may take a moment to decode it).
+    alex.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=qr.element_handle(), timeout=10_000)
     # Scroll so the link, the code and the whole QR code sit above the tab bar.
     alex.evaluate("() => window.scrollTo(0, document.querySelector('#invite-link')"
                   ".closest('.field').getBoundingClientRect().top + window.scrollY - 16)")

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
+from email import message_from_bytes
 from typing import Any
 
 import pytest
@@ -118,14 +119,23 @@ def csrf(http: requests.Session, base: str, path: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 
-def test_sign_up_pair_and_connect_as_the_protocol_doc_says(server: str) -> None:
+def test_sign_up_pair_and_connect_as_the_protocol_doc_says(server: str, tmp_path: Any) -> None:
     """docs/realtime.md section 1, step by step, with nothing but HTTP and a socket client."""
     people = {}
     for name in ("Alex", "Blair"):
-        http = requests.Session()
+        http, email = requests.Session(), f"{name.lower()}@example.com"
         resp = http.post(f"{server}/signup", data={
-            "name": name, "email": f"{name.lower()}@example.com", "password": PASSWORD,
-            "csrf_token": csrf(http, server, "/signup")}, allow_redirects=False)
+            "name": name, "email": email, "csrf_token": csrf(http, server, "/signup")},
+            allow_redirects=False)
+        assert resp.status_code == 302 and resp.headers["Location"] == "/signup/sent"
+        mails = [m for m in (message_from_bytes(p.read_bytes()) for p in
+                             sorted((tmp_path / "mail").glob("*.eml"))) if m["To"] == email]
+        link = re.search(r"/signup/finish/\S+", mails[-1].get_payload()[0].get_payload(
+            decode=True).decode())
+        assert link is not None
+        resp = http.post(f"{server}{link.group(0)}", data={
+            "password": PASSWORD, "csrf_token": csrf(http, server, link.group(0))},
+            allow_redirects=False)
         assert resp.status_code == 302
         people[name] = http
     alex, blair = people["Alex"], people["Blair"]

@@ -87,6 +87,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "ALLOWED_ORIGINS": ",".join(origins),
         "SOCKETIO_ASYNC_MODE": "gevent",
         "PYTHONUNBUFFERED": "1",
+        # Sign-up links arrive as .eml files here; the test people open them.
+        "MAIL_DIR": str(tmp_path_factory.mktemp("scaleout-mail")),
     })
     admin.execute(f'CREATE DATABASE "{db_name}"')
     deployment = Cluster(db_url=db_url, redis_url=redis_url, env=env, log_dir=log_dir,
@@ -134,8 +136,8 @@ def make_couple(cluster: Cluster, servers: tuple[Any, Any]) -> Iterator[Any]:
         p1, p2 = servers
         alex, blair = Person("Alex"), Person("Blair")
         made.extend([alex, blair])
-        alex.signup(p1)
-        blair.signup(p2)
+        alex.signup(p1, cluster.mail_dir)
+        blair.signup(p2, cluster.mail_dir)
         pair(alex, p1, blair, p2, via=via)
         alex.user_id = cluster.user_id(alex.email)
         blair.user_id = cluster.user_id(blair.email)

@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from email import message_from_bytes
+from email.policy import default as email_default
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -153,6 +155,7 @@ class Cluster:
         self.env = env
         self.log_dir = log_dir
         self.origins = origins
+        self.mail_dir = Path(env["MAIL_DIR"])
         self.servers: list[Server] = []
 
     def spawn(self, name: str, port: int | None = None, origin: str | None = None) -> Server:
@@ -249,12 +252,19 @@ class Person:
         return self.http.post(server.base + path, json=body, timeout=15,
                               headers={"X-CSRFToken": self.token, "Accept": "application/json"})
 
-    def signup(self, server: Server) -> None:
-        """Create the account with a password over HTTP; the new session is signed in."""
+    def signup(self, server: Server, mail_dir: Path) -> None:
+        """Sign up over HTTP: ask, open the emailed link, choose a password; signed in after."""
         self.get(server, "/signup")
-        resp = self.post_form(server, "/signup", {"name": self.name, "email": self.email,
-                                                   "password": PASSWORD})
+        resp = self.post_form(server, "/signup", {"name": self.name, "email": self.email})
         assert resp.status_code == 302, f"sign-up on {server.name}: {resp.status_code}"
+        mine = [m for m in (message_from_bytes(p.read_bytes(), policy=email_default)
+                            for p in sorted(mail_dir.glob("*.eml"))) if m["To"] == self.email]
+        assert mine, f"no sign-up mail for {self.email}"
+        link = re.search(r"/signup/finish/\S+", mine[-1].get_body(("plain",)).get_content())
+        assert link is not None
+        self.get(server, link.group(0))
+        resp = self.post_form(server, link.group(0), {"password": PASSWORD})
+        assert resp.status_code == 302, f"sign-up link on {server.name}: {resp.status_code}"
         self.get(server, "/settings")  # the new session's CSRF token
 
     def login(self, server: Server) -> requests.Response:

@@ -339,7 +339,8 @@ def test_d_sign_in_rate_limit_is_shared_across_processes(cluster: Cluster,
         mallory.get(p1, "/login")
         for i in range(10):
             server = servers[i % 2]  # alternate: 5 on each process
-            resp = mallory.post_form(server, "/login", {"email": "victim@example.com",
+            # A new address each time: this is the per-client limit, not the per-account one.
+            resp = mallory.post_form(server, "/login", {"email": f"victim{i}@example.com",
                                                         "password": f"guess number {i}"})
             assert resp.status_code == 401, (i, server.name, resp.status_code)
             assert int(resp.headers["X-RateLimit-Remaining"]) == 9 - i, "counted per process"

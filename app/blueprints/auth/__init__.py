@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
@@ -21,6 +23,7 @@ SIGNIN_LIMIT = "10 per minute;60 per hour"
 SIGNUP_LIMIT = "5 per minute;30 per hour"
 PASSKEY_LIMIT = "20 per minute;120 per hour"
 RESET_LIMIT = "5 per minute;20 per hour"
+SIGN_UP_TOKEN = "signup_token"  # the emailed link's token, kept between passkey calls
 
 
 def _next_url() -> str:
@@ -41,29 +44,55 @@ def _remember_next() -> None:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 def signup() -> ResponseReturnValue:
-    """Create an account with a password (the page also offers passkey-only sign-up)."""
+    """Start an account: a link to finish it is emailed (the same answer for any address)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     _remember_next()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        errors = accounts.sign_up_problems(
-            email=request.form.get("email"), name=request.form.get("name"),
-            password=request.form.get("password"))
-    if request.method == "POST" and not errors:
-        try:
-            user = accounts.sign_up_with_password(
-                email=request.form.get("email"), name=request.form.get("name"),
-                password=request.form.get("password"))
-        except AccountError as exc:
-            errors[exc.field or "form"] = exc.message
-        else:
+        errors = accounts.sign_up_problems(email=request.form.get("email"),
+                                           name=request.form.get("name"))
+        if not errors:
+            _request_sign_up(request.form)
+            return redirect(url_for("auth.signup_sent"))
+    return render_template("auth/signup.html", errors=errors, form=request.form), (
+        400 if errors else 200)
+
+
+def _request_sign_up(data: Mapping[str, Any]) -> None:
+    accounts.request_sign_up(
+        email=data.get("email"), name=data.get("name"),
+        finish_link=lambda token: public_url_for("auth.signup_finish", token=token),
+        sign_in_link=public_url_for("auth.login"), reset_link=public_url_for("auth.forgot"))
+
+
+@bp.get("/signup/sent")
+def signup_sent() -> ResponseReturnValue:
+    """Check your email: the link there finishes the sign-up."""
+    return render_template("auth/signup_sent.html")
+
+
+@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+def signup_finish(token: str) -> ResponseReturnValue:
+    """The emailed link: choose a passkey or a password, and the account is made."""
+    errors: dict[str, str] = {}
+    try:
+        pending = accounts.check_sign_up_link(token)
+        if request.method == "POST":
+            user = accounts.finish_sign_up_with_password(
+                token=token, password=request.form.get("password"))
             target = _next_url()  # read before the new session replaces the old one
             start_session(user)
             flash(f"Welcome to Attune, {user.display_name}.", "success")
             return redirect(target)
-    return render_template("auth/signup.html", errors=errors, form=request.form), (
-        400 if errors else 200)
+    except AccountError as exc:
+        if exc.code == "link_invalid":
+            return _no_referrer(render_template("auth/link_invalid.html", message=exc.message,
+                                                again=url_for("auth.signup")), 404)
+        errors[exc.field or "form"] = exc.message
+    return _no_referrer(render_template("auth/signup_finish.html", pending=pending, token=token,
+                                        errors=errors), 400 if errors else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,18 +103,20 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("main.home"))
     _remember_next()
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
             user = accounts.authenticate(email=request.form.get("email"),
                                          password=request.form.get("password"))
         except AccountError as exc:
             errors["form"] = exc.message
+            status = 429 if exc.code == "throttled" else 401
         else:
             target = _next_url()
             start_session(user)
             return redirect(target)
     return render_template("auth/login.html", errors=errors, form=request.form), (
-        401 if errors else 200)
+        status if errors else 200)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -166,10 +197,18 @@ def passkey_register_options() -> ResponseReturnValue:
     """Options for creating a passkey: for a new account, or for the signed-in one."""
     data = json_object()
     if current_user.is_authenticated:
-        options = passkeys.begin_registration(user=current_user)
-    else:
-        options = passkeys.begin_registration(email=data.get("email"), name=data.get("name"))
-    return current_app_response(options)
+        return current_app_response(passkeys.begin_registration(user=current_user))
+    if "signup_token" in data:  # from the emailed link's page: the account's own passkey
+        pending = accounts.check_sign_up_link(data.get("signup_token"))
+        session[SIGN_UP_TOKEN] = data.get("signup_token")
+        return current_app_response(passkeys.begin_registration(sign_up=pending))
+    # A new sign-up: the same answer whether or not the address has an account.
+    problems = accounts.sign_up_problems(email=data.get("email"), name=data.get("name"))
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise AccountError(message, code="invalid", field=field)
+    _request_sign_up(data)
+    return jsonify(ok=True, check_email=True, redirect=url_for("auth.signup_sent"))
 
 
 @bp.post("/auth/passkey/register/verify")
@@ -180,7 +219,8 @@ def passkey_register_verify() -> ResponseReturnValue:
     signed_in = current_user.is_authenticated
     user, passkey = passkeys.finish_registration(
         credential=data.get("credential"), name=data.get("name"),
-        user=current_user._get_current_object() if signed_in else None)
+        user=current_user._get_current_object() if signed_in else None,
+        sign_up_token=None if signed_in else session.pop(SIGN_UP_TOKEN, None))
     if not signed_in:
         target = _next_url()
         start_session(user)

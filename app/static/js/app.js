@@ -58,14 +58,12 @@ function setupPasskeys() {
   }
   const errorEl = document.getElementById("passkey-error");
 
-  document.getElementById("signup-passkey")?.addEventListener("click", async (ev) => {
+  document.getElementById("finish-passkey")?.addEventListener("click", async (ev) => {
     const btn = ev.currentTarget;
-    const name = document.getElementById("f-name").value;
-    const email = document.getElementById("f-email").value;
     showError(errorEl, "");
     busy(btn, true);
     try {
-      const res = await createPasskey({ email, name }, errorEl);
+      const res = await createPasskey({ signup_token: btn.dataset.signupToken }, errorEl);
       window.location.assign(res.redirect || "/");
     } catch (err) {
       showError(errorEl, ceremonyMessage(err));
