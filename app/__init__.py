@@ -26,12 +26,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    register_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_realtime(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_guard(app: Flask) -> None:
+    """Load the listener guard's models once per process, before serving anyone.
+
+    A guard that cannot load its model stops start-up here with a clear message, rather than
+    letting every listener message through unjudged.
+    """
+    from app.domain.guard import load_guard
+
+    directory = app.config.get("GUARD_MODEL_DIR")
+    load_guard(Path(directory) if directory else None)
 
 
 def register_extensions(app: Flask) -> None:

@@ -146,6 +146,7 @@ def blend_grid(  # type: ignore[no-untyped-def]
     m0 = fit(base, **kw)
     nodev_enc = Saved(dev_ex + holdout + short, enc["dev"] + enc["holdout"] + enc["short"])
     cv_enc = Saved(dev_ex, enc["dev_cv"]) if "dev_cv" in enc else None
+    shipped: list[Report] = []
     fold_models = []
     for fold in folds([s for s, _ in dev], 10) if cv_enc is not None else ():
         fold_models.append((fold, fit(base + [(ex, 1.0) for s, ex in dev if s not in fold], **kw)))
@@ -167,6 +168,12 @@ def blend_grid(  # type: ignore[no-untyped-def]
             cells.append(evaluate(short, predict=predictor(m0, **opts)))
             print(f"{w:.1f}    {t:.1f} | " + " | ".join(
                 f"{r.stop_rate:.3f}/{r.false_hold:.3f}" for r in cells), flush=True)
+            if (w, t) == (decide.ENCODER_WEIGHT, decide.HOLD_THRESHOLD):
+                shipped = cells
+    print(f"shipped setting: weight {decide.ENCODER_WEIGHT}, threshold {decide.HOLD_THRESHOLD}")
+    names = ["no-dev -> dev.csv", "dev.csv CV by scenario", "no-dev -> holdout", "no-dev -> short"]
+    for name, report in zip(names if len(shipped) == 4 else names[:1] + names[2:], shipped):
+        show(name, report)
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
-from app.domain.guard import Verdict, judge
+from app.domain.guard import Verdict
+from app.domain.guard.encoder import ENCODER_DIR
 from app.domain.guard.model import WEIGHTS_PATH
 from app.extensions import db
 from app.models import (
@@ -27,6 +28,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services import audit, prompts
+from app.services.guard import judge_message
 from app.services.publisher import events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
@@ -157,11 +159,29 @@ def _last_share(exercise_id: int) -> tuple[int | None, str]:
 
 @cache
 def guard_model_version() -> str:
-    """A short fingerprint of the guard's shipped weights: which model judged a message."""
+    """A short fingerprint of the guard's shipped models (the linear weights and the encoder):
+    which model judged a message."""
+    digest = hashlib.sha256()
     try:
-        return "lr-" + hashlib.sha256(WEIGHTS_PATH.read_bytes()).hexdigest()[:12]
+        for path in (WEIGHTS_PATH, ENCODER_DIR / "model.onnx"):
+            digest.update(path.read_bytes())
     except OSError:
         return "unknown"
+    return "g-" + digest.hexdigest()[:12]
+
+
+def _held_in_a_row(exercise_id: int, listener_id: int) -> int:
+    """How many of the listener's messages were held since their last delivered one."""
+    rows = db.session.scalars(sa.select(ExerciseEvent.payload).where(
+        ExerciseEvent.exercise_id == exercise_id, ExerciseEvent.type == "listener_message",
+        ExerciseEvent.actor_id == listener_id)
+        .order_by(ExerciseEvent.seq.desc()).limit(10))
+    count = 0
+    for payload in rows:
+        if isinstance(payload, dict) and payload.get("delivered"):
+            break
+        count += 1
+    return count
 
 
 def act(user: User, *, exercise_id: object, client_id: object, type_: object,
@@ -223,7 +243,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
 
         def classify(text: str) -> tuple[str, Any]:
             nonlocal verdict
-            verdict = judge(text, speaker_said=said)
+            attempt = _held_in_a_row(exercise.id, user.id)
+            verdict = judge_message(text, speaker_said=said, attempt=attempt)
             return verdict.label, verdict.action
 
         action = ex.resolve_say(state, actor=user.id, say=action, classify=classify)

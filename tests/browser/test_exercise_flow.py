@@ -82,9 +82,19 @@ def test_speaker_listener_from_proposal_to_revealed_ratings(phone, live_server) 
     expect(guard.get_by_role("button", name="Use this")).to_be_visible()
     expect(blair.get_by_role("textbox", name=re.compile("Say back"))).to_have_value(ADVICE)
     screenshot(blair, "exercise-listener-guard")
+    # The suggestion names what Alex feels, in a whole sentence, not Alex's facts again.
+    suggestion = blair.locator("#ex-guard-suggestion")
+    expect(suggestion).to_contain_text("drained")
+    expect(suggestion).not_to_contain_text("\u2026")
+
+    # The question chip leaves the cursor inside the question, where Blair types.
+    box = blair.get_by_role("textbox", name=re.compile("Say back"))
+    box.fill("")
+    blair.get_by_role("button", name="What was it like for you when\u2026?").click()
+    box.press_sequentially("work got this heavy")
+    expect(box).to_have_value("What was it like for you when work got this heavy?")
 
     # A reflection gets through instead (a starter chip, then her own words).
-    box = blair.get_by_role("textbox", name=re.compile("Say back"))
     box.fill("")
     blair.get_by_role("button", name="It sounds like you felt…").click()
     expect(box).to_have_value("It sounds like you felt ")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from app.domain.exercises.catalog import STRICTNESS_LABELS
 from app.extensions import db
 from app.models import User
 from app.services import exercises, presence
@@ -166,7 +167,7 @@ def test_the_proposal_says_who_starts_the_guard_and_how_long(phone, live_server)
     kai.goto("/exercises")
     kai.get_by_label("Share a joy").check()
     kai.get_by_role("group", name="Who speaks first?").get_by_label("Lee").check()
-    kai.get_by_label(re.compile(r"Strict: only")).check()
+    kai.get_by_label(STRICTNESS_LABELS["strict"]).check()
     kai.get_by_role("button", name="Ask Lee: is now OK?").click()
     expect(kai.get_by_role("heading", name="Waiting for Lee")).to_be_visible()
     expect(kai.locator("#proposed-mine dd").first).to_have_text("Lee")
@@ -178,8 +179,7 @@ def test_the_proposal_says_who_starts_the_guard_and_how_long(phone, live_server)
     facts = {dt.inner_text(): dd for dt, dd in zip(card.locator("dt").all(),
                                                    card.locator("dd").all(), strict=True)}
     expect(facts["Speaks first"]).to_have_text("You")
-    expect(facts["Listening guard"]).to_have_text(
-        "Strict: only reflections and open questions get through")
+    expect(facts["Listening guard"]).to_have_text(STRICTNESS_LABELS["strict"])
     expect(facts["How long"]).to_contain_text("About 10 minutes")  # Share a joy: 5 each
     screenshot(lee, "exercise-proposed")
     assert_accessible_both_schemes(lee, "exercise (proposed, with what it involves)")

@@ -15,6 +15,7 @@ from app.blueprints.exercises import charts
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.exercises import prompts as deck
+from app.domain.exercises.catalog import STRICTNESS_LABELS
 from app.errors import json_object
 from app.services import exercises, prompts
 from app.services import history as past
@@ -35,7 +36,8 @@ def _form_page(form: dict[str, Any], *, errors: dict[str, str] | None = None,
     return render_template(
         "exercises/index.html", catalog=ex.CATALOG.values(), live=live,
         partner=g.couple.other(current_user.id), errors=errors or {},
-        form={**form, "kind": kind}, prompt_groups=groups, surprise=SURPRISE), status
+        form={**form, "kind": kind}, prompt_groups=groups, surprise=SURPRISE,
+        holds=STRICTNESS_LABELS), status
 
 
 @bp.get("/exercises")

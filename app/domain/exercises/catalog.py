@@ -19,8 +19,10 @@ CHECK_TEXT = "Did I get that right? Is there more?"
 
 # What each setting of the listening guard means, in the words both partners see.
 STRICTNESS_LABELS: Mapping[str, str] = MappingProxyType({
-    "gentle": "Gentle: it suggests, you decide",
-    "strict": "Strict: only reflections and open questions get through",
+    # Named by what each one does (a block is never sent, whatever the setting).
+    "gentle": "Gentle: holds back fixing, judging, defending and brushing off; yes/no questions"
+    " and pity get a tip and can still be sent",
+    "strict": "Strict: holds back everything except reflections, open questions and checks",
 })
 
 

@@ -7,7 +7,11 @@ suggestion), following docs/listener-moves.md.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from app.domain.guard.decide import classify, no_words_label
+from app.domain.guard.encoder import ENCODER_DIR, Encoder, EncoderError
 from app.domain.guard.labels import (
     ALLOWED_LABELS,
     BLOCK_LABELS,
@@ -29,12 +33,34 @@ __all__ = [
     "NUDGE_LABELS",
     "QUESTION_BANK",
     "Action",
+    "EncoderError",
     "Label",
     "Strictness",
     "Verdict",
     "judge",
+    "load_guard",
     "reflection_starter",
 ]
+
+@cache
+def _encoder_at(directory: Path) -> Encoder:
+    return Encoder(directory)  # a failed load raises and is not cached
+
+
+_active: dict[str, Path] = {"encoder": ENCODER_DIR}
+
+
+def load_guard(encoder_dir: Path | None = None) -> None:
+    """Load the guard's models now, once per process (the app calls this at start-up).
+
+    Raises :class:`EncoderError` with a clear message when the encoder's files are missing or
+    unreadable, so a server never starts with a guard that cannot judge meaning.
+    """
+    directory = Path(encoder_dir) if encoder_dir is not None else ENCODER_DIR
+    _encoder_at(directory)
+    default_model()
+    _active["encoder"] = directory
+
 
 def judge(text: str, *, speaker_said: str = "", attempt: int | None = None) -> Verdict:
     """Label one listener message and say whether it may reach the speaker, and why.
@@ -42,7 +68,12 @@ def judge(text: str, *, speaker_said: str = "", attempt: int | None = None) -> V
     ``attempt`` counts the listener's held messages in a row (0 for the first) so that each
     new try gets a different suggestion.
     """
-    found = classify(text, speaker_said=speaker_said, model=default_model())
+    found = classify(
+        text,
+        speaker_said=speaker_said,
+        model=default_model(),
+        encoder=_encoder_at(_active["encoder"]),
+    )
     label = no_words_label(text) if found is None else found
     return Verdict(
         label=label,
