@@ -169,3 +169,18 @@ def test_forgotten_password_by_emailed_link(phone, live_server) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Lee")
     expect(page.get_by_role("status").filter(has_text="Every other device was signed out")
            ).to_be_visible()
+
+
+def test_a_refused_password_change_opens_where_its_error_is(phone) -> None:
+    page = phone("dark").new_page()
+    page.goto("/signup")
+    sign_up_with_password(page, "Jo", unique_email("jo"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Jo")
+    page.goto("/settings")
+    page.get_by_label("Current password", exact=True).fill("not my password at all")
+    page.get_by_label("New password").fill("another long sentence")
+    page.get_by_role("button", name="Change password").click()
+    error = page.locator("#f-current_password-error")
+    expect(error).to_have_text("That isn't your current password.")
+    expect(error).to_be_in_viewport()
+    assert_accessible_both_schemes(page, "settings with a refused password change")
