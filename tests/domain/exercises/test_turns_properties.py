@@ -40,6 +40,7 @@ from app.domain.exercises import (
     event_to_dict,
     listener_of,
     new_exercise,
+    project,
     public_view,
     state_from_dict,
     state_to_dict,
@@ -47,6 +48,7 @@ from app.domain.exercises import (
 )
 
 A, B, STRANGER = 1, 2, 3
+NAMES = {A: "Alex", B: "Blair"}
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 
 KNOWN_CODES = {
@@ -360,6 +362,13 @@ class ExerciseMachine(RuleBasedStateMachine):
             if sealed.seq not in revealed_of:
                 view = json.dumps(public_view(self.state, viewer=speaker), ensure_ascii=False)
                 assert not any(w in view for w in words)
+            # The one projection (live screen, replay, transcript, history, export) agrees.
+            for event in self.events:
+                shown = project(event, viewer=speaker, partners=(A, B), names=NAMES)
+                assert shown is not None
+                text = json.dumps(shown.as_dict(), ensure_ascii=False, default=str)
+                if any(w in text for w in words):
+                    assert event.type == "guess_revealed" and event.payload["of"] == sealed.seq
             # The guesser always sees their own sealed words.
             assert visible(sealed, sealed.actor)
 
