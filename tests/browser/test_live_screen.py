@@ -234,7 +234,7 @@ def test_presence_lapses_when_the_heartbeat_stops_and_offline_waits_to_send(
           f"(heartbeat 1 s, away_after {away_after} s)")
     expect(here).to_have_text("Omar is away")
     # At most away_after after his last beat, which came at most one beat before the cut.
-    assert elapsed <= away_after + 1 + 1.5, elapsed
+    assert elapsed <= away_after + 1 + 2.5, elapsed  # a beat, and slack for a busy machine
     monkeypatch.setattr(presence, "heartbeat", real_heartbeat)
     expect(here).to_have_attribute("data-online", "yes", timeout=4000)
 
