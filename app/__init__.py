@@ -42,9 +42,11 @@ def register_guard(app: Flask) -> None:
     letting every listener message through unjudged.
     """
     from app.domain.guard import load_guard
+    from app.services.exercises import guard_model_version
 
     directory = app.config.get("GUARD_MODEL_DIR")
     load_guard(Path(directory) if directory else None)
+    guard_model_version()  # hash the model files now, not inside the first listener's action
 
 
 def register_extensions(app: Flask) -> None:

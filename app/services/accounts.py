@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.accounts import throttle
+from app.domain.accounts.digest import stored_form
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import EmailToken, SignInThrottle, User
@@ -141,7 +141,7 @@ def authenticate(*, email: object, password: object) -> User:
         email_ = normalize_email(email)
     except AccountError:
         raise wrong from None
-    key = hashlib.sha256(email_.encode()).hexdigest()
+    key = stored_form(email_)
     row = db.session.get(SignInThrottle, key)
     state = throttle.Throttle(row.failures, row.locked_until, row.last_failure_at) if row \
         else throttle.Throttle()
@@ -174,7 +174,7 @@ def authenticate(*, email: object, password: object) -> User:
 def forget_failures(email: str) -> None:
     """Clear an address's failed sign-ins (in the current transaction): after a reset."""
     db.session.execute(sa.delete(SignInThrottle).where(
-        SignInThrottle.email_hash == hashlib.sha256(email.encode()).hexdigest()))
+        SignInThrottle.email_hash == stored_form(email)))
 
 
 def find_by_email(email: str) -> User | None:

@@ -175,7 +175,7 @@ def history_page(user: User, filters: Filters, *, now: datetime | None = None) -
     rows = rows[:PAGE_SIZE]
     stats = ensure_stats(rows)
     ratings = _revealed_ratings([r.id for r in rows])
-    names = _names_for(rows)
+    names = names_for(rows)
     items = []
     for row in rows:
         partner = row.partners[1] if row.partners[0] == user.id else row.partners[0]
@@ -197,7 +197,8 @@ def history_page(user: User, filters: Filters, *, now: datetime | None = None) -
     return HistoryPage(items=items, filters=filters, has_more=has_more)
 
 
-def _names_for(rows: Sequence[Row]) -> dict[int, str]:
+def names_for(rows: Sequence[Row]) -> dict[int, str]:
+    """The display names of everyone who took part in ``rows``."""
     ids = sorted({p for r in rows for p in r.partners})
     return names_of(tuple(ids)) if ids else {}
 

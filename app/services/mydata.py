@@ -39,7 +39,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.services import audit, sessions
 from app.services.exercises import names_of, row_to_event
-from app.services.history import Row, couple_ids_of, rows_of, select_rows
+from app.services.history import Row, couple_ids_of, names_for, rows_of, select_rows
 
 BATCH = 100  # exercises per query while streaming
 REAUTH_SECONDS = 5 * 60  # a passkey-only account deletes within this long of signing in
@@ -61,7 +61,7 @@ def _exercise_batches(user_id: int) -> Iterator[tuple[list[Row], dict[int, list[
         if not rows:
             return
         after = rows[-1].id
-        names = names_of(tuple(sorted({p for r in rows for p in r.partners})))
+        names = names_for(rows)
         shown: dict[int, list[ex.Shown]] = {r.id: [] for r in rows}
         partners = {r.id: r.partners for r in rows}
         events = db.session.execute(sa.select(

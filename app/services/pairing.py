@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app.domain.accounts.digest import stored_form
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Couple, Invite, Membership, User
@@ -30,10 +30,6 @@ class NewInvite:
 
     invite: Invite
     token: str
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_code(raw: object) -> str:
@@ -64,7 +60,7 @@ def create_invite(user: User) -> NewInvite:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if db.session.scalar(sa.select(Invite.id).where(Invite.code == code)) is None:
             break
-    invite = Invite(inviter_id=user.id, token_hash=_hash(token), code=code,
+    invite = Invite(inviter_id=user.id, token_hash=stored_form(token), code=code,
                     expires_at=now + current_app.config["INVITE_LIFETIME"])
     db.session.add(invite)
     db.session.commit()
@@ -84,7 +80,7 @@ def find_by_token(token: object) -> Invite:
     if not isinstance(token, str) or not (20 <= len(token) <= 100):
         raise PairingError("That invite link isn't valid. Ask your partner for a new one.",
                            code="invite_unknown")
-    invite = db.session.scalar(sa.select(Invite).where(Invite.token_hash == _hash(token)))
+    invite = db.session.scalar(sa.select(Invite).where(Invite.token_hash == stored_form(token)))
     if invite is None:
         raise PairingError("That invite link isn't valid. Ask your partner for a new one.",
                            code="invite_unknown")

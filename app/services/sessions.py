@@ -4,7 +4,6 @@ real-time layer installs (services know no transport)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.domain.accounts import devices
+from app.domain.accounts.digest import stored_form
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.types import utcnow
@@ -24,11 +24,6 @@ _CLOSER = "attune.session_socket_closer"
 
 # Given the key hashes of ended sessions, close their live sockets (on whichever process).
 SocketCloser = Callable[[list[str]], None]
-
-
-def hash_key(key: str) -> str:
-    """What the database keeps of a session key."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def set_socket_closer(app: Flask, closer: SocketCloser) -> None:
@@ -45,7 +40,7 @@ def _close_sockets(key_hashes: list[str]) -> None:
 def start(user: User, *, user_agent: str) -> str:
     """Record a new session for ``user`` and return its key (for the signed cookie only)."""
     key = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, key_hash=hash_key(key),
+    db.session.add(UserSession(user_id=user.id, key_hash=stored_form(key),
                                device=devices.describe(user_agent)[:80]))
     db.session.commit()
     return key
@@ -64,7 +59,7 @@ def lookup(user_id: int, key: object) -> tuple[User, UserSession] | None:
         return None
     row = db.session.execute(
         sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key_hash == hash_key(key), User.id == user_id)).first()
+        .where(UserSession.key_hash == stored_form(key), User.id == user_id)).first()
     if row is None:
         return None
     user, record = row
@@ -102,7 +97,7 @@ def _delete(key_hashes: list[str]) -> None:
 def end_key(key: object) -> None:
     """End the session a cookie names (signing out on this device)."""
     if isinstance(key, str) and key:
-        _delete([hash_key(key)])
+        _delete([stored_form(key)])
 
 
 def end_one(user: User, session_id: object) -> str | None:
@@ -118,7 +113,7 @@ def end_one(user: User, session_id: object) -> str | None:
 
 def end_all(user: User, *, keep_key: str | None = None, reason: str = "sign_out_all") -> int:
     """End every session of ``user`` except the one ``keep_key`` names; returns how many."""
-    keep = hash_key(keep_key) if keep_key else None
+    keep = stored_form(keep_key) if keep_key else None
     hashes = [h for h in db.session.scalars(
         sa.select(UserSession.key_hash).where(UserSession.user_id == user.id)) if h != keep]
     audit.record(reason, user_id=user.id, commit=False)

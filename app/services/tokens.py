@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.domain.accounts.digest import stored_form
 from app.extensions import db
 from app.models import EmailToken
 from app.models.types import utcnow
@@ -20,10 +20,6 @@ LIFETIMES = {
 }
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue(purpose: str, *, email: str, user_id: int | None = None, **pending: Any) -> str:
     """Make a link token (in the current transaction); earlier unused ones of the same purpose
     for the same account or address stop working. Returns the token for the link."""
@@ -32,7 +28,7 @@ def issue(purpose: str, *, email: str, user_id: int | None = None, **pending: An
         EmailToken.purpose == purpose, same, EmailToken.used_at.is_(None)))
     db.session.execute(sa.delete(EmailToken).where(EmailToken.expires_at < utcnow()))
     token = secrets.token_urlsafe(32)
-    db.session.add(EmailToken(purpose=purpose, token_hash=_hash(token), email=email,
+    db.session.add(EmailToken(purpose=purpose, token_hash=stored_form(token), email=email,
                               user_id=user_id, expires_at=utcnow() + LIFETIMES[purpose],
                               **pending))
     return token
@@ -43,7 +39,7 @@ def find(purpose: str, token: object) -> EmailToken | None:
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
     row = db.session.scalar(sa.select(EmailToken).where(
-        EmailToken.token_hash == _hash(token), EmailToken.purpose == purpose))
+        EmailToken.token_hash == stored_form(token), EmailToken.purpose == purpose))
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     return row

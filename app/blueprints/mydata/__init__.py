@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -19,6 +18,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app.domain.errors import DomainError
 from app.extensions import limiter
+from app.security import current_session_started
 from app.services import mydata
 
 bp = Blueprint("mydata", __name__)
@@ -66,9 +66,8 @@ def delete() -> ResponseReturnValue:
         return render_template("mydata/delete.html",
                                error="Tick the box to confirm. Nothing was deleted."), 400
     try:
-        record = g.get("session_record")
         mydata.delete_account(user, password=request.form.get("password"),
-                              signed_in_at=None if record is None else record.created_at)
+                              signed_in_at=current_session_started())
     except DomainError as exc:
         return render_template("mydata/delete.html", error=exc.message), 400
     logout_user()

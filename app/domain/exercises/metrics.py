@@ -113,7 +113,7 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
 
 
 def _items(value: object) -> list[Mapping[str, object]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+    return [v for v in _list(value) if isinstance(v, Mapping)]
 
 
 # --- stored form ------------------------------------------------------------------------------
@@ -192,6 +192,11 @@ class Insights:
     def trend_ready(self) -> bool:
         """Enough exercises to draw a trend honestly."""
         return self.exercises >= TREND_MIN_EXERCISES
+
+    @property
+    def exercises_to_trend(self) -> int:
+        """How many more exercises before a trend is drawn."""
+        return max(TREND_MIN_EXERCISES - self.exercises, 0)
 
 
 def week_of(when: datetime) -> date:
