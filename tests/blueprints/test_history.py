@@ -134,7 +134,8 @@ def test_a_finished_exercise_ends_on_its_debrief(app: Any, couple: Any) -> None:
     assert "/exercises?kind=speaker_listener" in page
     blairs = blair.get(f"/history/{ex_id}").get_data(as_text=True)
     assert "your reflection landed." in blairs
-    assert "You rated your understanding 6 higher than they felt it." not in blairs
+    assert "You thought you understood Alex 6/10; they felt seen 8/10." in blairs
+    assert "They felt more seen than you thought, by 2." in blairs
     assert "blair thought" not in blairs.lower()
 
 

@@ -24,7 +24,8 @@ def test_partners_see_each_other_come_and_go(app: Any, couple: Any) -> None:
 
     b = Socket(app, blair, namespace="/")
     came = [m["args"][0] for m in a.received() if m["name"] == "presence"]
-    assert {"user_id": came[-1]["user_id"], "online": True, "away_after": 75} == came[-1]
+    blair_id = blair.get("/api/me").get_json()["user"]["id"]
+    assert came[-1] == {"user_id": blair_id, "online": True, "away_after": 75}
     assert "online now" in alex.get("/").get_data(as_text=True)
     assert b.emit("heartbeat", {}) == {"ok": True, "every": 25, "away_after": 75}
 
@@ -44,7 +45,7 @@ def test_a_heartbeat_renews_presence_for_the_stated_time_and_then_it_lapses(
     ack = b.emit("heartbeat", {})
     assert ack == {"ok": True, "every": 2, "away_after": 6}  # the client's interval is ours
     renewed = [m["args"][0] for m in a.received() if m["name"] == "presence"]
-    blair_id = renewed[-1]["user_id"]
+    blair_id = blair.get("/api/me").get_json()["user"]["id"]
     assert renewed[-1] == {"user_id": blair_id, "online": True, "away_after": 6}
     assert "online now" in alex.get("/").get_data(as_text=True)
 

@@ -144,7 +144,7 @@ class ExerciseMachine(RuleBasedStateMachine):
         if event.type == "ratings_revealed":
             assert len(old.ratings) == 1
             ratings: Any = event.payload["ratings"]
-            assert all("note" not in r for r in ratings)
+            assert ratings and all("note" not in r for r in ratings)
         if event.type == "guess_sealed":
             assert event.actor == listener_of(old)
             assert event.visible_to == frozenset({event.actor})
