@@ -330,6 +330,7 @@ def test_another_users_text_is_gone_as_soon_as_someone_else_signs_in(phone, live
     page.goto("/signup")
     sign_up_with_password(page, "Wren", unique_email("wren"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hi, Wren")
+    page.wait_for_load_state("load")  # the page's scripts have run (the heading shows before)
     assert secret not in _stored(page)
 
 
