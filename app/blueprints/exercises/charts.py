@@ -20,6 +20,15 @@ SCALES: dict[str, tuple[float, float]] = {"seen": (0, 10), "landing": (0, 100),
                                           "questions": (0, 100), "gap": (-10, 10)}
 
 
+# The same numbers' titles, said of both partners (a therapist's view of the couple).
+THIRD_PERSON = {
+    "seen": "How seen each felt",
+    "gap": "Understanding gap: own estimate minus how seen the other felt",
+    "questions": "Curious questions among replies",
+    "holds": "Replies the guard held back, per exercise",
+}
+
+
 @dataclass(frozen=True)
 class Line:
     """One person's series: where to draw it and the values it stands for."""
@@ -103,6 +112,25 @@ def for_page(page: InsightsPage) -> list[Chart]:
                 series.append((page.partner_name, "partner", theirs.weeks))
         title = "How seen each of you felt" if len(series) > 1 else metric.title
         charts.append(line_chart(metric.key, title, metric.unit, series))
+    return charts
+
+
+def for_couple(people: list[tuple[str, Insights]]) -> list[Chart]:
+    """A therapist's charts of a couple: each number with both partners' lines, drawn from
+    the same insights each partner sees on their own page."""
+    if not any(i.trend_ready for _n, i in people):
+        return []
+    charts = []
+    first = people[0][1]
+    for metric in first.metrics:
+        series = []
+        for (name, insights), css in zip(people, ("mine", "partner"), strict=False):
+            theirs = _metric(insights, metric.key)
+            if theirs is not None and theirs.weeks:
+                series.append((name, css, theirs.weeks))
+        if series:
+            title = THIRD_PERSON.get(metric.key, metric.title)
+            charts.append(line_chart(metric.key, title, metric.unit, series))
     return charts
 
 
