@@ -57,6 +57,13 @@ def do_homework(couple: Couple, homework_id: int | None, *, seen: tuple[int, int
     a, b = couple.partner_a, couple.partner_b
     made = exercises.propose(a, {"kind": "speaker_listener", "first_speaker": "me",
                                  "topic": "Weekend plans"}, homework_id=homework_id)
+    play_through(a, b, made.id, seen=seen, tag=tag)
+    return int(made.id)
+
+
+def play_through(a: User, b: User, exercise_id: int, *, seen: tuple[int, int] = (8, 6),
+                 tag: str = "hw") -> None:
+    """``b`` accepts a's proposal; both take a turn, each reflection lands; both rate."""
     steps = [(b, "accept", {}), (a, "say", {"text": "I feel alone on Sundays."}),
              (b, "say", {"text": "It sounds like Sundays feel lonely."}),
              (a, "confirm", {"kind": "landed"}), (a, "end_turn", {}),
@@ -66,8 +73,8 @@ def do_homework(couple: Couple, homework_id: int | None, *, seen: tuple[int, int
              (a, "rate", {"seen": seen[0], "understood": 7, "note": "private to a"}),
              (b, "rate", {"seen": seen[1], "understood": 5})]
     for i, (who, type_, payload) in enumerate(steps):
-        ack = exercises.act(who, exercise_id=made.id, client_id=f"{tag}-{made.id}-{i:04d}",
-                            type_=type_, payload=payload)
+        ack = exercises.act(who, exercise_id=exercise_id,
+                            client_id=f"{tag}-{exercise_id}-{i:04d}", type_=type_,
+                            payload=payload)
         assert ack["ok"], ack
-    assert db.session.get(Exercise, made.id).phase == "complete"
-    return int(made.id)
+    assert db.session.get(Exercise, exercise_id).phase == "complete"

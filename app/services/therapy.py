@@ -33,11 +33,10 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services import audit, publisher
+from app.services.pairing import CODE_ALPHABET, CODE_LENGTH, normalize_code
 from app.services.publisher import DomainEvent
 
 INVITE_LIFETIME = timedelta(days=7)
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8
 
 
 class TherapyError(DomainError):
@@ -111,8 +110,7 @@ def find_invite(*, token: object = None, code: object = None) -> TherapistInvite
         found = db.session.scalar(sa.select(TherapistInvite).where(
             TherapistInvite.token_hash == stored_form(token)))
     else:
-        typed = "".join(ch for ch in (code if isinstance(code, str) else "").upper()
-                        if ch.isalnum())
+        typed = normalize_code(code)
         if not typed:
             raise TherapyError("Please type the code your therapist gave you.",
                                code="code_missing")
@@ -268,6 +266,24 @@ def end_links_of_couple(couple: Couple, *, by: int | None, reason: str) -> Calla
     links = db.session.scalars(sa.select(TherapyLink).where(
         TherapyLink.couple_id == couple.id, TherapyLink.ended_at.is_(None))).all()
     announcements = [_end(link, couple, by=by, reason=reason) for link in links]
+
+    def announce() -> None:
+        for each in announcements:
+            each()
+
+    return announce
+
+
+def end_links_of_therapist(therapist: User, *, reason: str) -> Callable[[], None]:
+    """A therapist deleting their account ends every link they have (in the caller's
+    transaction); returns what to publish once it commits."""
+    rows = db.session.execute(sa.select(TherapyLink, Couple).join(
+        Couple, Couple.id == TherapyLink.couple_id).where(
+        TherapyLink.therapist_id == therapist.id, TherapyLink.ended_at.is_(None))).all()
+    announcements = [_end(link, couple, by=therapist.id, reason=reason) for link, couple in rows]
+    db.session.execute(sa.update(TherapistInvite).where(
+        TherapistInvite.therapist_id == therapist.id, TherapistInvite.used_at.is_(None))
+        .values(expires_at=utcnow()))
 
     def announce() -> None:
         for each in announcements:

@@ -473,3 +473,20 @@ def test_edit_and_withdraw(app: Any, couple: Any) -> None:
     assert alex.get(f"/exercises?homework={hw}").status_code == 200
     assert 'name="homework_id"' not in alex.get(f"/exercises?homework={hw}").get_data(
         as_text=True)
+
+
+def test_a_therapist_deleting_their_account_ends_their_links(app: Any, couple: Any) -> None:
+    alex, _blair, c = couple
+    tb, t = make_therapist(app)
+    link(t, c, "ratings", "ratings")
+    spare = therapy.create_invite(t)
+    tb.refresh_token("/settings/delete")
+    resp = tb.post("/settings/delete", {"password": "correct horse battery staple",
+                                        "confirm": "yes"})
+    assert resp.status_code in (302, 303)
+    assert db.session.scalar(sa.select(TherapyLink.end_reason)) == "therapist left"
+    assert "No therapist is linked" in alex.get("/settings/therapists").get_data(as_text=True)
+    alex.refresh_token("/settings/therapists")
+    resp = alex.post("/settings/therapists/code", {"code": spare.invite.code,
+                                                   "level": "completion"})
+    assert resp.status_code == 400

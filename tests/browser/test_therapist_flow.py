@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Exercise, User
-from app.services import exercises
 from tests.browser.axe import assert_accessible_both_schemes
 from tests.browser.helpers import (
     collect_problems,
@@ -23,6 +22,7 @@ from tests.browser.helpers import (
     unique_email,
 )
 from tests.conftest import PASSWORD
+from tests.therapy_helpers import play_through
 
 pytestmark = pytest.mark.browser
 
@@ -35,18 +35,7 @@ def _finish(app: Any, exercise_id: int, emails: tuple[str, str]) -> None:
     with app.app_context(), app.test_request_context():
         a, b = (db.session.scalar(sa.select(User).where(User.email == e)) for e in emails)
         assert a is not None and b is not None
-        steps = [(b, "accept", {}), (a, "say", {"text": "Sundays feel lonely to me."}),
-                 (b, "say", {"text": "It sounds like Sundays feel lonely."}),
-                 (a, "confirm", {"kind": "landed"}), (a, "end_turn", {}),
-                 (b, "say", {"text": "I need rest after the week."}),
-                 (a, "say", {"text": "It sounds like you need rest after the week."}),
-                 (b, "confirm", {"kind": "landed"}), (b, "end_turn", {}),
-                 (a, "rate", {"seen": 8, "understood": 7}),
-                 (b, "rate", {"seen": 6, "understood": 5})]
-        for i, (who, type_, payload) in enumerate(steps):
-            ack = exercises.act(who, exercise_id=exercise_id, client_id=f"story-{i:05d}",
-                                type_=type_, payload=payload)
-            assert ack["ok"], ack
+        play_through(a, b, exercise_id, seen=(8, 6), tag="story")
         db.session.remove()
 
 
@@ -75,7 +64,6 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
 
     # A couple, paired on their phones.
     sign_up_and_pair(app, alex, blair, ("Alex", "Blair"))
-    emails = tuple(alex.evaluate("() => document.body.dataset.user") for _ in range(0))
     with app.app_context():
         rows = db.session.execute(sa.select(User.email, User.display_name).where(
             User.display_name.in_(["Alex", "Blair"]))).all()
