@@ -98,6 +98,9 @@ def export_json(user_id: int) -> Iterator[str]:
     yield '{"format": "attune-export-1", "exported_at": ' + json.dumps(_iso(utcnow()))
     yield ', "account": ' + json.dumps(account)
     yield ', "couples": ' + json.dumps(couples)
+    from app.services.therapy import export_of
+
+    yield ', "therapists": ' + json.dumps(export_of(user_id))
     yield ', "exercises": ['
     first = True
     for rows, shown in _exercise_batches(user_id):

@@ -375,6 +375,32 @@ def links_of_couple(user: User) -> list[LinkView]:
     return views
 
 
+def export_of(user_id: int) -> list[dict[str, object]]:
+    """The therapist links of every couple the user has been in, for their data export: who,
+    each choice made (by you or your partner), and every time the therapist looked."""
+    couple_ids = db.session.scalars(sa.select(Couple.id).where(sa.or_(
+        Couple.partner_a_id == user_id, Couple.partner_b_id == user_id))).all()
+    if not couple_ids:
+        return []
+    out: list[dict[str, object]] = []
+    for link in db.session.scalars(sa.select(TherapyLink).where(
+            TherapyLink.couple_id.in_(couple_ids)).order_by(TherapyLink.id)):
+        therapist = db.session.get(User, link.therapist_id)
+        profile = profile_of(link.therapist_id)
+        out.append({
+            "therapist": therapist.display_name if therapist is not None else "",
+            "practice": profile.practice_name if profile is not None else "",
+            "linked_at": link.created_at.isoformat(),
+            "ended_at": None if link.ended_at is None else link.ended_at.isoformat(),
+            "choices": [{"by": "you" if c.user == user_id else "partner", "level": c.level,
+                         "at": c.at.isoformat()} for c in history(link.id)],
+            "access_log": [{"what": e.what, "at": e.at.isoformat()} for e in db.session.scalars(
+                sa.select(AccessEntry).where(AccessEntry.link_id == link.id)
+                .order_by(AccessEntry.at))],
+        })
+    return out
+
+
 # --- live sockets -----------------------------------------------------------------------------
 
 

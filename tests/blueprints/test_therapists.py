@@ -3,6 +3,7 @@ revocation, access to other couples, homework and the couple's control over it."
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -490,3 +491,19 @@ def test_a_therapist_deleting_their_account_ends_their_links(app: Any, couple: A
     resp = alex.post("/settings/therapists/code", {"code": spare.invite.code,
                                                    "level": "completion"})
     assert resp.status_code == 400
+
+
+def test_the_data_export_holds_the_consent_history_and_the_access_log(app: Any,
+                                                                      couple: Any) -> None:
+    alex, blair, c = couple
+    tb, t = make_therapist(app)
+    link(t, c, "conversations", "ratings")
+    tb.get(f"/therapist/couples/{c.id}")
+    data = json.loads(blair.get("/settings/data/attune-export.json").get_data(as_text=True))
+    (entry,) = data["therapists"]
+    assert entry["therapist"] == "Dr Rivera" and entry["practice"] == "Rivera Couples Practice"
+    assert [(ch["by"], ch["level"]) for ch in entry["choices"]] == [
+        ("partner", "conversations"), ("you", "ratings")]
+    assert [e["what"] for e in entry["access_log"]] == ["Couple page"]
+    assert json.loads(alex.get("/settings/data/attune-export.json").get_data(
+        as_text=True))["therapists"][0]["choices"][0]["by"] == "you"
