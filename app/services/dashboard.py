@@ -127,7 +127,8 @@ def dashboard(therapist: User) -> tuple[list[CoupleView], list[Pending]]:
         acc = Access(link=link, couple=couple, sees=sees)
         views.append(couple_view(acc))
         therapy.log_access(acc, "Dashboard: homework counts" +
-                           (", ratings and insights" if sees.ratings else ""))
+                           (", ratings and insights" if sees.ratings else ""), commit=False)
+    db.session.commit()  # one write for the whole page's access log
     return views, pending
 
 

@@ -319,14 +319,15 @@ def access(therapist: User, couple_id: object, *, need: str = "completion") -> A
     return Access(link=link, couple=couple, sees=sees)
 
 
-def log_access(acc: Access, what: str) -> None:
+def log_access(acc: Access, what: str, *, commit: bool = True) -> None:
     """Note that the therapist opened the couple's data (both partners can read the log)."""
     db.session.add(AccessEntry(link_id=acc.link.id, couple_id=acc.couple.id,
                                therapist_id=acc.link.therapist_id, what=what[:120],
                                level=acc.sees.level or ""))
     audit.record("therapist_read", user_id=acc.link.therapist_id,
                  detail=f"couple {acc.couple.id}: {what}"[:200], commit=False)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def links_of_therapist(therapist: User) -> list[tuple[TherapyLink, Couple]]:
