@@ -61,6 +61,7 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     laptop.get_by_role("button", name="Create my account").click()
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Your couples")
     expect(laptop.get_by_text("Rivera Couples Practice")).to_be_visible()
+    assert_accessible_both_schemes(laptop, "a therapist's dashboard")
 
     # A couple, paired on their phones.
     sign_up_and_pair(app, alex, blair, ("Alex", "Blair"))
