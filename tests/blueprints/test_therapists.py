@@ -553,3 +553,26 @@ def test_the_therapist_sees_the_numbers_each_partner_sees(app: Any, couple: Any)
     assert rows["seen"] == ["8/10", "6.7/10"]
     # The same charts the couple sees, with both partners' lines.
     assert re.search(r'aria-labelledby="c\d+-chart-seen-h', page)
+
+
+def test_the_json_api_starts_homework_too_and_refuses_someone_elses(app: Any, couple: Any,
+                                                                    make_browser: Any) -> None:
+    alex, _blair, c = couple
+    _tb, t = make_therapist(app)
+    link(t, c, "completion", "completion")
+    hw = assign(t, c)
+    made = alex.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
+                                             "homework_id": "x"})
+    assert made.status_code == 404 and db.session.scalar(
+        sa.select(sa.func.count(Exercise.id))) == 0
+    casey = make_browser("casey@example.com", "Casey")
+    make_browser("drew@example.com", "Drew")
+    pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
+                   user("drew@example.com"))
+    made = casey.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
+                                              "homework_id": hw})
+    assert made.status_code == 404
+    made = alex.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
+                                             "homework_id": hw})
+    assert made.status_code == 201
+    assert db.session.get(Exercise, made.get_json()["exercise_id"]).homework_id == hw
