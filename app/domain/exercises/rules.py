@@ -125,7 +125,7 @@ _not_asked_yet = _when(
     lambda s, a: a not in s.round_wanted,
     "You asked already; waiting for your partner to say yes.", "already_asked")
 _not_marked_yet = _when(
-    lambda s, a: not any(m.turn == s.turn for m in s.marks),
+    lambda s, a: not any(m.turn == s.turn and m.round == s.round for m in s.marks),
     "You have already marked this guess.", "already_marked")
 
 

@@ -571,5 +571,5 @@ def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: 
         "turn": state.turn,
     })
     mark = AccuracyMark(turn=state.turn, speaker=actor, guesser=guesser, score=score,
-                        missed=missed, at=now)
+                        missed=missed, at=now, round=state.round)
     return replace(state, step="reflect_miss", marks=(*state.marks, mark))
