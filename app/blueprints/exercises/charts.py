@@ -106,6 +106,10 @@ def _summary(name: str, points: tuple[tuple[date, float], ...], unit: str) -> st
     first, last = points[0], points[-1]
     if len(points) == 1:
         return f"{name}: {_fmt(first[1], unit)} in the week of {week_label(first[0])}."
+    if first[1] == last[1]:
+        return (f"{name}: {_fmt(first[1], unit)} in the week of {week_label(first[0])} and "
+                f"again in the week of {week_label(last[0])}, over {len(points)} weeks with "
+                "exercises.")
     return (f"{name}: from {_fmt(first[1], unit)} in the week of {week_label(first[0])} to "
             f"{_fmt(last[1], unit)} in the week of {week_label(last[0])}, "
             f"over {len(points)} weeks with exercises.")
