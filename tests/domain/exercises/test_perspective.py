@@ -176,7 +176,7 @@ def test_reveal_opens_the_guess_to_both_once() -> None:
     sealed = told().guess
     assert sealed is not None
     assert event.payload == {"felt": GUESS.felt, "needed": GUESS.needed, "by": B,
-                             "of": sealed.seq, "turn": 1}
+                             "of": sealed.seq, "turn": 1, "round": 1}
     assert state.step == "mark" and state.pending_confirmation is None
     for viewer in (A, B):
         perspective: Any = public_view(state, viewer=viewer)["perspective"]
@@ -192,7 +192,7 @@ def test_the_speaker_marks_how_close_it_came_once() -> None:
     (event,) = events
     assert event.type == "accuracy_marked" and event.visible_to is None and event.actor == A
     assert event.payload == {"score": 6, "missed": "more lonely than angry", "speaker": A,
-                             "guesser": B, "turn": 1}
+                             "guesser": B, "turn": 1, "round": 1}
     assert state.step == "reflect_miss"
     assert [(m.turn, m.speaker, m.guesser, m.score) for m in state.marks] == [(1, A, B, 6)]
     perspective: Any = public_view(state, viewer=B)["perspective"]
