@@ -312,6 +312,8 @@ export class Screen {
     const latest = view.my_floor ? null : this.ctx.events().findLast((e) => e.type === "shared"
       && e.actor === view.speaker && (e.payload?.turn ?? view.turn) === view.turn);
     show("ex-pinned", !!latest);
+    // While the words are pinned they describe the textarea (who said them, then the words).
+    this.textEl.setAttribute("aria-describedby", `${latest ? "ex-pinned-who ex-pinned-text " : ""}ex-guard ex-errors`);
     const text = latest ? String(latest.payload.text ?? "") : "";
     const p = $("ex-pinned-text");
     if (p.textContent !== text) {
@@ -436,7 +438,9 @@ export class Screen {
     $("ex-guard-suggestion").textContent = g.suggestion || "";
     show("btn-send-anyway", g.may_send_anyway === true); // the server's rule, not a copy
     show("ex-guard", true);
-    $("ex-guard").scrollIntoView({ block: "nearest" });
+    // The card sits under the textarea; the speaker's words stay in view above both.
+    if ($("ex-pinned").hidden) $("ex-guard").scrollIntoView({ block: "nearest" });
+    else this.showPinned();
   }
 
   hideGuard() { this.guard = null; show("ex-guard", false); }
