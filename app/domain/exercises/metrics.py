@@ -33,6 +33,8 @@ class PartnerStats:
     first_tries: int = 0  # shares of the partner they answered and got an answer on
     first_try_landed: int = 0  # of which the first answer was "That's it"
     answer_seconds: tuple[float, ...] = ()  # share → their first answer to it
+    slips: int = 0  # their delivered messages the partner marked ("felt like fixing"…)
+    claims: int = 0  # their held messages they said were reflections (private to them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,8 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
     ordered = sorted(events, key=lambda e: e.seq)
     counts: dict[int, dict[str, int]] = {p: {"messages": 0, "questions": 0, "held": 0,
                                              "landed": 0, "first_tries": 0,
-                                             "first_try_landed": 0} for p in partners}
+                                             "first_try_landed": 0, "slips": 0, "claims": 0}
+                                         for p in partners}
     waits: dict[int, list[float]] = {p: [] for p in partners}
     last_share: Event | None = None
     answered: set[int] = set()  # shares already answered (the first answer counts)
@@ -94,6 +97,12 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
                 first_confirm.add(share)
                 counts[writer]["first_tries"] += 1
                 counts[writer]["first_try_landed"] += int(landed)
+        elif e.type == "slip_marked":
+            listener = p.get("listener")
+            if isinstance(listener, int) and listener in counts:
+                counts[listener]["slips"] += 1
+        elif e.type == "reflection_claimed" and e.actor in counts:
+            counts[e.actor]["claims"] += 1
         elif e.type == "ratings_revealed":
             for r in _items(p.get("ratings")):
                 user, seen, understood = r.get("user"), r.get("seen"), r.get("understood")
@@ -120,8 +129,8 @@ def _items(value: object) -> list[Mapping[str, object]]:
 
 
 _FIELDS = ("seen", "understood", "gap", "messages", "questions", "held", "landed",
-           "first_tries", "first_try_landed")
-STATS_VERSION = 2  # a stored form of another version is recomputed from the events
+           "first_tries", "first_try_landed", "slips", "claims")
+STATS_VERSION = 3  # a stored form of another version is recomputed from the events
 
 
 def stats_to_dict(stats: ExerciseStats) -> dict[str, object]:
@@ -150,11 +159,13 @@ def stats_from_dict(data: object) -> ExerciseStats | None:
         *numbers, waits = values
         if not all(v is None or type(v) is int for v in numbers) or not isinstance(waits, list):
             return None
-        seen, understood, gap, messages, questions, held, landed, tries, first = numbers
+        seen, understood, gap, messages, questions, held, landed, tries, first, slips, claims = (
+            numbers)
         partners[int(uid)] = PartnerStats(
             seen=seen, understood=understood, gap=gap, messages=messages or 0,
             questions=questions or 0, held=held or 0, landed=landed or 0,
-            first_tries=tries or 0, first_try_landed=first or 0,
+            first_tries=tries or 0, first_try_landed=first or 0, slips=slips or 0,
+            claims=claims or 0,
             answer_seconds=tuple(float(w) for w in waits))
     seqs = tuple(x for x in _list(data.get("landed_seqs")) if isinstance(x, int))
     return ExerciseStats(partners=partners, landed_seqs=seqs, started=bool(data.get("started")))
