@@ -293,6 +293,11 @@ class Debrief:
     my_gap: int | None  # my estimate of understanding minus how seen my partner felt
     partner_gap: int | None
     went_well: ex.Shown | None  # a reflection that landed, quoted
+    # Teaching the guard: the viewer's messages the partner marked as slips, the partner's
+    # the viewer marked, and the viewer's own "this was a reflection" (private to them).
+    slips_on_mine: int = 0
+    slips_i_marked: int = 0
+    my_claims: int = 0
 
 
 @dataclass(frozen=True)
@@ -336,7 +341,10 @@ def exercise_page(user: User, exercise_id: object) -> ExercisePage:
             partner=None if them is None or them.seen is None or them.understood is None
             else (them.seen, them.understood),
             my_gap=None if me is None else me.gap,
-            partner_gap=None if them is None else them.gap, went_well=went_well)
+            partner_gap=None if them is None else them.gap, went_well=went_well,
+            slips_on_mine=0 if me is None else me.slips,
+            slips_i_marked=0 if them is None else them.slips,
+            my_claims=0 if me is None else me.claims)
     mine = rating_of(state, user.id)
     return ExercisePage(exercise=exercise, state=state,
                         partner_name=names.get(partner, ex.FORMER_PARTNER), events=shown,
