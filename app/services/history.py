@@ -384,11 +384,7 @@ def insights_for(user: User) -> InsightsPage:
     couples = couple_ids_of(user.id)
     if not couples:
         return InsightsPage(mine=insights_of([]), partner=None, partner_name=ex.FORMER_PARTNER)
-    # Finished exercises whose numbers were never worked out get them now (once).
-    ensure_stats(rows_of(select_rows().where(
-        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
-        Exercise.stats.is_(None))))
-    mine = insights_of(_partner_history(couples, user.id))
+    mine = partner_insights(couples, user.id)
     # The current (or last) partner: only what both already see (revealed ratings).
     latest = db.session.execute(sa.select(Couple.partner_a_id, Couple.partner_b_id).where(
         Couple.id.in_(couples)).order_by(Couple.created_at.desc(), Couple.id.desc())
@@ -397,6 +393,16 @@ def insights_for(user: User) -> InsightsPage:
     partner = insights_of(_partner_history(couples, partner_id, shared_only=True))
     name = names_of((partner_id,)).get(partner_id, ex.FORMER_PARTNER)
     return InsightsPage(mine=mine, partner=partner, partner_name=name)
+
+
+def partner_insights(couples: list[int], user_id: int) -> Insights:
+    """One partner's numbers over these couples' exercises: what their insights page shows,
+    and what a therapist they share ratings with sees (one computation for both)."""
+    # Finished exercises whose numbers were never worked out get them now (once).
+    ensure_stats(rows_of(select_rows().where(
+        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
+        Exercise.stats.is_(None))))
+    return insights_of(_partner_history(couples, user_id))
 
 
 def week_label(day: date) -> str:

@@ -1,7 +1,7 @@
 """accounts: a per-account opt-in to let the couple's slip marks teach the guard
 
 Revision ID: a4c7e2b9d318
-Revises: d9a6b3c2e7f1
+Revises: a8e2c4f6b913
 Create Date: 2026-12-05 19:00:00
 
 """
