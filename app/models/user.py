@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     # A deleted account keeps only this row (no email, name or way in), so the partner's
     # shared history still holds together; it reads as "a former partner".
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Whether this partner lets the couple's slip marks and "this was a reflection" teach the
+    # guard (``flask guard slips --export``); only couples where both said yes are exported.
+    teaches_guard: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # "partner" (pairs and does exercises) or "therapist" (assigns homework, sees what both
     # partners of a linked couple agreed to share); one account is never both.
     role: Mapped[str] = mapped_column(sa.String(12), default="partner", server_default="partner")

@@ -355,6 +355,17 @@ def change_name(user: User, *, name: object) -> None:
     db.session.commit()
 
 
+def set_teaches_guard(user: User, *, value: object) -> None:
+    """Say whether this partner's corrections (slip marks, "this was a reflection") may teach
+    the guard; a couple's corrections are used only when both partners said yes."""
+    if not isinstance(value, bool):
+        raise AccountError("Choose yes or no.", code="invalid", field="teaches_guard")
+    user.teaches_guard = value
+    audit.record("guard_teaching_on" if value else "guard_teaching_off", user_id=user.id,
+                 commit=False)
+    db.session.commit()
+
+
 def change_password(user: User, *, current: object, new: object, signed_in_at: datetime,
                     keep_session: str | None) -> None:
     """Set a new password (or a first one) after re-authentication; other devices sign out."""

@@ -1,7 +1,7 @@
 """therapists: accounts, links, consent history, homework, access log
 
 Revision ID: e5c7a1f3b9d2
-Revises: d9a6b3c2e7f1
+Revises: a4c7e2b9d318
 Create Date: 2026-12-05 18:50:00
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'e5c7a1f3b9d2'
-down_revision = 'd9a6b3c2e7f1'
+down_revision = 'a4c7e2b9d318'
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,7 @@ PRIVATE = [
     ("GET", "/settings"), ("POST", "/settings/passkeys/1/rename"),
     ("POST", "/settings/passkeys/1/delete"), ("POST", "/settings/sessions/1/end"),
     ("POST", "/settings/name"), ("POST", "/settings/email"), ("POST", "/settings/password"),
-    ("POST", "/settings/password/remove"),
+    ("POST", "/settings/password/remove"), ("POST", "/settings/teaching"),
     ("GET", "/exercises"), ("POST", "/exercises"), ("POST", "/api/exercises"),
     ("GET", "/exercises/1"), ("GET", "/history"), ("GET", "/history/1"),
     ("GET", "/insights"), ("GET", "/settings/data/attune-export.json"),
