@@ -576,3 +576,14 @@ def test_the_json_api_starts_homework_too_and_refuses_someone_elses(app: Any, co
                                              "homework_id": hw})
     assert made.status_code == 201
     assert db.session.get(Exercise, made.get_json()["exercise_id"]).homework_id == hw
+
+
+def test_home_asks_the_second_partner_to_choose(app: Any, couple: Any) -> None:
+    alex, blair, c = couple
+    _tb, t = make_therapist(app)
+    link(t, c, "ratings", None)
+    assert "Dr Rivera would like to link with you both" in blair.get("/").get_data(as_text=True)
+    assert "would like to link" not in alex.get("/").get_data(as_text=True)
+    link_id = db.session.scalar(sa.select(TherapyLink.id))
+    therapy.choose(c.partner_b, link_id, level="completion")
+    assert "would like to link" not in blair.get("/").get_data(as_text=True)
