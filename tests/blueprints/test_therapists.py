@@ -36,6 +36,14 @@ COMBOS = [(a, b) for a in LEVELS for b in LEVELS]
 RANK = {level: i for i, level in enumerate(LEVELS)}
 
 
+def another_couple(make_browser: Any) -> tuple[Browser, Couple]:
+    """Casey and Drew, signed in and paired: Casey's browser and their couple."""
+    casey = make_browser("casey@example.com", "Casey")
+    make_browser("drew@example.com", "Drew")
+    return casey, pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
+                                 user("drew@example.com"))
+
+
 def _finished(app: Any, couple: Couple, therapist: User, a: str | None, b: str | None
               ) -> tuple[int, int, int]:
     """Link with (a, b), assign homework and do it once: (link id, homework id, exercise id)."""
@@ -194,10 +202,7 @@ def test_a_therapist_never_reaches_a_couple_they_are_not_linked_to(app: Any, cou
     other_b, other = make_therapist(app, "dr.okafor@example.com", "Dr Okafor")
     _link, hw, exercise_id = _finished(app, c, t, "conversations", "conversations")
     # Another couple, unlinked, and one linked to the other therapist only.
-    make_browser("casey@example.com", "Casey")
-    make_browser("drew@example.com", "Drew")
-    c2 = pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
-                        user("drew@example.com"))
+    _casey, c2 = another_couple(make_browser)
     for method, path, data in _therapist_routes(c.id, hw, exercise_id):
         other_b.refresh_token("/therapist")
         resp = other_b.get(path) if method == "GET" else other_b.post(path, data)
@@ -256,10 +261,7 @@ def test_a_partner_never_sees_or_changes_another_couples_therapist(app: Any, cou
                                                                    make_browser: Any) -> None:
     alex, _blair, c = couple
     tb, t = make_therapist(app)
-    casey = make_browser("casey@example.com", "Casey")
-    make_browser("drew@example.com", "Drew")
-    c2 = pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
-                        user("drew@example.com"))
+    casey, c2 = another_couple(make_browser)
     mine = link(t, c, "ratings", "ratings")
     theirs = link(t, c2, "conversations", "conversations")
     html = alex.get("/settings/therapists").get_data(as_text=True)
@@ -336,12 +338,7 @@ def test_invites_are_single_use_and_expire(app: Any, couple: Any, make_browser: 
                      ).status_code == 302
     assert db.session.get(Couple, c.id).time_zone == "Europe/Paris"
     # Used: not again, neither by link nor by code, nor by another couple.
-    make_browser("casey@example.com", "Casey")
-    make_browser("drew@example.com", "Drew")
-    pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
-                   user("drew@example.com"))
-    casey = Browser(app)
-    casey.login("casey@example.com")
+    casey, _c2 = another_couple(make_browser)
     casey.refresh_token("/settings/therapists")
     resp = casey.post("/settings/therapists/code", {"code": code, "level": "completion"})
     assert resp.status_code == 400 and "already used" in resp.get_data(as_text=True)
@@ -565,10 +562,7 @@ def test_the_json_api_starts_homework_too_and_refuses_someone_elses(app: Any, co
                                              "homework_id": "x"})
     assert made.status_code == 404 and db.session.scalar(
         sa.select(sa.func.count(Exercise.id))) == 0
-    casey = make_browser("casey@example.com", "Casey")
-    make_browser("drew@example.com", "Drew")
-    pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
-                   user("drew@example.com"))
+    casey, _c2 = another_couple(make_browser)
     made = casey.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
                                               "homework_id": hw})
     assert made.status_code == 404

@@ -80,9 +80,16 @@ def _assign_form(form: dict[str, str] | None = None) -> dict[str, object]:
 @therapist_required
 def couple(couple_id: int) -> ResponseReturnValue:
     """One couple: homework and how it stands, and what they share; assign more."""
+    return _couple_page(couple_id)
+
+
+def _couple_page(couple_id: int, *, error: str = "", form: dict[str, str] | None = None,
+                 status: int = 200) -> ResponseReturnValue:
+    """The couple's page, with the assignment form (and what was wrong with it)."""
     view = dashboard.couple_page(current_user, couple_id)
     return render_template("therapist/couple.html", view=view, charts=_charts(view),
-                           errors={}, levels=LEVEL_WORDS, **_assign_form())
+                           errors={"assign": error} if error else {}, levels=LEVEL_WORDS,
+                           **_assign_form(form)), status
 
 
 @bp.post("/couples/<int:couple_id>/homework")
@@ -95,10 +102,7 @@ def assign(couple_id: int) -> ResponseReturnValue:
     except DomainError as exc:
         if exc.code == "not_found":
             raise
-        view = dashboard.couple_page(current_user, couple_id)
-        return render_template("therapist/couple.html", view=view, charts=_charts(view),
-                               errors={"assign": exc.message}, levels=LEVEL_WORDS,
-                               **_assign_form(form)), 400
+        return _couple_page(couple_id, error=exc.message, form=form, status=400)
     flash("Homework assigned. The couple sees it on their Home screen.", "success")
     return redirect(url_for("therapist.couple", couple_id=couple_id))
 
