@@ -581,3 +581,16 @@ def test_home_asks_the_second_partner_to_choose(app: Any, couple: Any) -> None:
     link_id = db.session.scalar(sa.select(TherapyLink.id))
     therapy.choose(c.partner_b, link_id, level="completion")
     assert "would like to link" not in blair.get("/").get_data(as_text=True)
+
+
+def test_an_unknown_sharing_choice_is_a_clear_error_and_changes_nothing(app: Any,
+                                                                        couple: Any) -> None:
+    _alex, blair, c = couple
+    _tb, t = make_therapist(app)
+    link_id = link(t, c, "ratings", "ratings")
+    before = db.session.scalar(sa.select(sa.func.count(ConsentChange.id)))
+    blair.refresh_token("/settings/therapists")
+    resp = blair.post(f"/settings/therapists/{link_id}/sharing", {"level": "everything"})
+    assert resp.status_code == 400
+    assert "Choose what to share" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ConsentChange.id))) == before

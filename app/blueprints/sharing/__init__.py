@@ -118,8 +118,13 @@ def index() -> ResponseReturnValue:
 @partner_account_required
 def choose(link_id: int) -> ResponseReturnValue:
     """Accept a link or change what you share; effective at once, open pages included."""
-    sees = therapy.choose(current_user, link_id, level=request.form.get("level"),
-                          time_zone=request.form.get("time_zone"))
+    try:
+        sees = therapy.choose(current_user, link_id, level=request.form.get("level"),
+                              time_zone=request.form.get("time_zone"))
+    except DomainError as exc:
+        if exc.code != "invalid":
+            raise
+        return _page(400, choice_error=exc.message, choice_link=link_id)
     flash("Saved. " + ("Your therapist now sees: " + LEVEL_WORDS[sees.level].lower() + "."
                        if sees.level else "They'll see it once you have both accepted."),
           "success")
