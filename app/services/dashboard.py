@@ -19,10 +19,18 @@ from app.domain.exercises.metrics import Insights
 from app.domain.exercises.projection import OBSERVER
 from app.domain.therapy.consent import Visibility
 from app.extensions import db
-from app.models import Exercise, ExerciseEvent, ExerciseRating, HomeworkDone, TherapyLink, User
+from app.models import (
+    Couple,
+    Exercise,
+    ExerciseEvent,
+    ExerciseRating,
+    HomeworkDone,
+    TherapyLink,
+    User,
+)
 from app.services import homework, therapy
 from app.services.exercises import names_of, row_to_event, state_of
-from app.services.history import partner_insights
+from app.services.history import ensure_couple_stats, partner_insights
 from app.services.therapy import Access
 
 
@@ -75,14 +83,12 @@ def _counts(items: list[homework.Item]) -> Counts:
                   overdue=sum(i.progress.overdue for i in items))
 
 
-def couple_view(acc: Access, *, since: date | None = None, detail: bool = True) -> CoupleView:
+def couple_view(acc: Access, *, since: date | None = None) -> CoupleView:
     """Build what ``acc`` allows: counts and dates always; ratings and trends with the ratings
-    level; topics with the conversations level. Without ``detail`` (the dashboard's cards) the
-    list of done homework is left out."""
+    level; topics with the conversations level."""
     couple, sees = acc.couple, acc.sees
     names = names_of(couple.partner_ids())
-    pair = (names.get(couple.partner_a_id, ex.FORMER_PARTNER),
-            names.get(couple.partner_b_id, ex.FORMER_PARTNER))
+    pair = _pair(names, couple)
     items = homework.items_of(couple, link_ids=[acc.link.id])
     last = db.session.scalar(sa.select(sa.func.max(Exercise.ended_at)).where(
         Exercise.couple_id == couple.id, Exercise.phase == "complete"))
@@ -90,7 +96,7 @@ def couple_view(acc: Access, *, since: date | None = None, detail: bool = True) 
         HomeworkDone.exercise_id, HomeworkDone.done_at, Exercise.kind, Exercise.topic).join(
         Exercise, Exercise.id == HomeworkDone.exercise_id).where(
         HomeworkDone.homework_id.in_([i.homework.id for i in items] or [0]))
-        .order_by(HomeworkDone.done_at.desc())).all() if detail else []
+        .order_by(HomeworkDone.done_at.desc())).all()
     if since is not None:
         done_rows = [r for r in done_rows
                      if homework.local(r.done_at, couple).date() >= since]
@@ -117,20 +123,51 @@ def couple_view(acc: Access, *, since: date | None = None, detail: bool = True) 
 
 
 def dashboard(therapist: User) -> tuple[list[CoupleView], list[Pending]]:
-    """Every linked couple as the therapist may see them, and links still waiting."""
+    """Every linked couple as the therapist may see them (a card each: counts, last exercise,
+    and felt-seen averages where shared), and links still waiting. Reads every couple at once;
+    only the shared insights are read couple by couple."""
     therapy.require_therapist(therapist)
-    views, pending = [], []
-    for link, couple in therapy.links_of_therapist(therapist):
-        sees = therapy.visibility_of(link, couple)
-        if not sees.any:
+    pairs = therapy.links_of_therapist(therapist)
+    changes = therapy.histories([link.id for link, _c in pairs])
+    shown: list[Access] = []
+    pending = []
+    for link, couple in pairs:
+        sees = therapy.visibility_of(link, couple, changes[link.id])
+        if sees.any:
+            shown.append(Access(link=link, couple=couple, sees=sees))
+        else:
             pending.append(Pending(link_id=link.id, since=link.created_at))
-            continue
-        acc = Access(link=link, couple=couple, sees=sees)
-        views.append(couple_view(acc, detail=False))
+    if not shown:
+        return [], pending
+    couples = [acc.couple for acc in shown]
+    names = names_of(tuple(p for c in couples for p in c.partner_ids()))
+    items = homework.items_by_couple(couples, link_ids=[acc.link.id for acc in shown])
+    last = {couple_id: at for couple_id, at in db.session.execute(
+        sa.select(Exercise.couple_id, sa.func.max(Exercise.ended_at)).where(
+            Exercise.couple_id.in_([c.id for c in couples]), Exercise.phase == "complete")
+        .group_by(Exercise.couple_id))}
+    rated = [acc.couple.id for acc in shown if acc.sees.ratings]
+    if rated:
+        ensure_couple_stats(rated)
+    views = []
+    for acc in shown:
+        couple, pair = acc.couple, _pair(names, acc.couple)
+        mine = items.get(couple.id, [])
+        views.append(CoupleView(
+            couple_id=couple.id, names=pair, sees=acc.sees, counts=_counts(mine),
+            last_exercise=last.get(couple.id), items=mine, done=[],
+            insights=[(pair[0], partner_insights([couple.id], couple.partner_a_id, ensured=True)),
+                      (pair[1], partner_insights([couple.id], couple.partner_b_id, ensured=True))]
+            if acc.sees.ratings else None, time_zone=couple.time_zone))
         therapy.log_access(acc, "Dashboard: homework counts" +
-                           (", ratings and insights" if sees.ratings else ""), commit=False)
+                           (", ratings and insights" if acc.sees.ratings else ""), commit=False)
     db.session.commit()  # one write for the whole page's access log
     return views, pending
+
+
+def _pair(names: dict[int, str], couple: Couple) -> tuple[str, str]:
+    return (names.get(couple.partner_a_id, ex.FORMER_PARTNER),
+            names.get(couple.partner_b_id, ex.FORMER_PARTNER))
 
 
 def couple_page(therapist: User, couple_id: object, *, since: date | None = None,

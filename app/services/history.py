@@ -395,14 +395,20 @@ def insights_for(user: User) -> InsightsPage:
     return InsightsPage(mine=mine, partner=partner, partner_name=name)
 
 
-def partner_insights(couples: list[int], user_id: int) -> Insights:
+def partner_insights(couples: list[int], user_id: int, *, ensured: bool = False) -> Insights:
     """One partner's numbers over these couples' exercises: what their insights page shows,
-    and what a therapist they share ratings with sees (one computation for both)."""
-    # Finished exercises whose numbers were never worked out get them now (once).
+    and what a therapist they share ratings with sees (one computation for both).
+    ``ensured``: the caller already ran ``ensure_couple_stats`` for these couples."""
+    if not ensured:
+        ensure_couple_stats(couples)
+    return insights_of(_partner_history(couples, user_id))
+
+
+def ensure_couple_stats(couples: list[int]) -> None:
+    """Finished exercises whose numbers were never worked out get them now (once)."""
     ensure_stats(rows_of(select_rows().where(
         Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
         Exercise.stats.is_(None))))
-    return insights_of(_partner_history(couples, user_id))
 
 
 def week_label(day: date) -> str:

@@ -197,22 +197,35 @@ def _link_of_couple(user: User, link_id: object) -> tuple[TherapyLink, Couple]:
     return link, couple
 
 
+def histories(link_ids: list[int]) -> dict[int, list[consent.Change]]:
+    """Each link's consent history, oldest first (one query for many links)."""
+    out: dict[int, list[consent.Change]] = {i: [] for i in link_ids}
+    if link_ids:
+        for r in db.session.scalars(sa.select(ConsentChange).where(
+                ConsentChange.link_id.in_(link_ids)).order_by(ConsentChange.at,
+                                                              ConsentChange.id)):
+            out[r.link_id].append(consent.Change(user=r.user_id or 0,
+                                                 level=r.level, at=r.at))  # type: ignore[arg-type]
+    return out
+
+
 def history(link_id: int) -> list[consent.Change]:
     """The link's consent history, oldest first."""
-    return [consent.Change(user=r.user_id or 0, level=r.level, at=r.at)  # type: ignore[arg-type]
-            for r in db.session.scalars(sa.select(ConsentChange).where(
-                ConsentChange.link_id == link_id).order_by(ConsentChange.at, ConsentChange.id))]
+    return histories([link_id])[link_id]
 
 
-def choices_of(link: TherapyLink, couple: Couple) -> tuple[Level | None, Level | None]:
+def choices_of(link: TherapyLink, couple: Couple, changes: list[consent.Change] | None = None
+               ) -> tuple[Level | None, Level | None]:
     """Each partner's current choice (partner a, partner b)."""
-    return consent.current_choices(history(link.id), couple.partner_ids())
+    return consent.current_choices(history(link.id) if changes is None else changes,
+                                   couple.partner_ids())
 
 
-def visibility_of(link: TherapyLink, couple: Couple) -> Visibility:
+def visibility_of(link: TherapyLink, couple: Couple,
+                  changes: list[consent.Change] | None = None) -> Visibility:
     """What the therapist sees of the couple now: the narrower of the two choices."""
     active = link.ended_at is None and couple.active
-    return consent.visibility(choices_of(link, couple), active=active)
+    return consent.visibility(choices_of(link, couple, changes), active=active)
 
 
 def _event(name: str, link: TherapyLink, couple: Couple, **data: object) -> DomainEvent:

@@ -103,6 +103,7 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     laptop.get_by_label("A note for the couple (optional)").fill("Take it slowly.")
     laptop.get_by_role("button", name="Assign").click()
     expect(laptop.get_by_text("0 of 6 done")).to_be_visible()
+    expect(laptop.locator("body")).to_have_attribute("data-watching", "yes")
     expect(laptop.locator("#live-status")).to_have_count(1)
     laptop.evaluate("() => { window.stillTheSamePage = true; }")
 

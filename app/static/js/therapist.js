@@ -45,10 +45,20 @@ async function refresh(reason) {
 function follow() {
   if (!regions().length) return;
   const socket = io("/therapist", { transports: ["websocket", "polling"] });
+  let connectedBefore = false;
   const watchAll = () => {
-    for (const el of regions()) socket.emit("watch", { couple_id: Number(el.dataset.coupleId) }, () => {});
+    const watches = regions().map((el) => new Promise((done) => {
+      socket.timeout(10000).emit("watch", { couple_id: Number(el.dataset.coupleId) }, () => done());
+    }));
+    // Tests (and anyone curious) can tell when the page follows its couples live.
+    Promise.all(watches).then(() => { document.body.dataset.watching = "yes"; });
   };
-  socket.on("connect", watchAll);
+  socket.on("connect", () => {
+    // Back after a break: what changed meanwhile was not heard, so show the page as it is now.
+    if (connectedBefore) refresh();
+    connectedBefore = true;
+    watchAll();
+  });
   socket.on("couple", (msg) => {
     const words = {
       sharing_changed: "A couple changed what they share. The page is up to date.",
@@ -59,8 +69,10 @@ function follow() {
     refresh(words[msg.event] || "Updated.");
   });
   socket.on("disconnect", (reason) => {
-    // Closed by the server after a change of consent: show what is still shared, then follow again.
-    if (reason === "io server disconnect") refresh().then(() => socket.connect());
+    document.body.dataset.watching = "no";
+    // Closed by the server after a change of consent: follow again (and show what is still
+    // shared, on connecting). Other drops reconnect by themselves.
+    if (reason === "io server disconnect") socket.connect();
   });
 }
 
