@@ -91,6 +91,8 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     card.get_by_label(re.compile("plus ratings and skill insights$")).check()
     card.get_by_role("button", name="Accept and share this").click()
     expect(blair.locator('[data-choice="sees"]')).to_contain_text("ratings and skill insights")
+    # Alex's open Settings → Therapists says something changed, without losing anything.
+    expect(alex.get_by_role("status").filter(has_text="Something changed")).to_be_visible()
     screenshot(blair, "therapists-settings-dark")
     assert_accessible_both_schemes(blair, "Settings → Therapists")
 
