@@ -4,12 +4,12 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { presenceSocket, showConnection, watchPartner } from "/static/js/app.js";
 import { ACK_TIMEOUT, EventLog, Outbox, Sync } from "/static/js/exercise/outbox.js";
+import { $ } from "/static/js/exercise/dom.js";
 import { Screen } from "/static/js/exercise/render.js";
 import { shoesAcked, wireShoes } from "/static/js/exercise/shoes.js";
 import { exercisePrefix, scopedStore } from "/static/js/exercise/storage.js";
 
 const root = document.getElementById("exercise");
-const $ = (id) => document.getElementById(id);
 
 const EX = Number(root.dataset.exerciseId);
 const ME = Number(root.dataset.me);

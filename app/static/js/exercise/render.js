@@ -4,9 +4,8 @@ import {
   againWords, breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock,
   turnElapsed,
 } from "./words.js";
+import { $, show } from "./dom.js";
 import { renderShoes } from "./shoes.js";
-
-const $ = (id) => document.getElementById(id);
 
 export const el = (tag, cls, text) => {
   const node = document.createElement(tag);
@@ -15,7 +14,6 @@ export const el = (tag, cls, text) => {
   return node;
 };
 
-const show = (id, on) => { $(id).hidden = !on; };
 
 const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active", "ph-rating",
   "ph-complete", "ph-ended"];
