@@ -151,7 +151,10 @@ ratingForm.addEventListener("submit", (ev) => {
     ratingError.textContent = missing.length === 2 ? "Pick a number for both questions first."
       : "Pick a number for this one too.";
     ratingError.hidden = false;
-    ratingForm.querySelector(`input[name="${missing[0]}"]`).focus();
+    // Said right above the question that needs an answer, and both kept in view.
+    $(`f-${missing[0]}`).before(ratingError);
+    ratingForm.querySelector(`input[name="${missing[0]}"]`).focus({ preventScroll: true });
+    ratingError.scrollIntoView({ block: "start" });
     return;
   }
   ratingError.hidden = true;
