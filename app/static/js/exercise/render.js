@@ -43,6 +43,10 @@ export class Screen {
     this.textEl = $("f-text");
     this.logEl = $("ex-log");
     this.errorsEl = $("ex-errors");
+    // What scrolls into view stops below the sticky floor banner, however tall its words wrap.
+    const floor = $("ex-floor");
+    new ResizeObserver(() => document.documentElement.style.setProperty(
+      "--ex-floor-h", `${Math.ceil(floor.getBoundingClientRect().height)}px`)).observe(floor);
   }
 
   has(action) { return Array.isArray(this.view?.actions) && this.view.actions.includes(action); }
