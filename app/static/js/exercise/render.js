@@ -4,9 +4,8 @@ import {
   againWords, breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock,
   turnElapsed,
 } from "./words.js";
+import { $, show } from "./dom.js";
 import { renderShoes } from "./shoes.js";
-
-const $ = (id) => document.getElementById(id);
 
 export const el = (tag, cls, text) => {
   const node = document.createElement(tag);
@@ -15,7 +14,6 @@ export const el = (tag, cls, text) => {
   return node;
 };
 
-const show = (id, on) => { $(id).hidden = !on; };
 
 const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active", "ph-rating",
   "ph-complete", "ph-ended"];
@@ -45,6 +43,10 @@ export class Screen {
     this.textEl = $("f-text");
     this.logEl = $("ex-log");
     this.errorsEl = $("ex-errors");
+    // What scrolls into view stops below the sticky floor banner, however tall its words wrap.
+    const floor = $("ex-floor");
+    new ResizeObserver(() => document.documentElement.style.setProperty(
+      "--ex-floor-h", `${Math.ceil(floor.getBoundingClientRect().height)}px`)).observe(floor);
   }
 
   has(action) { return Array.isArray(this.view?.actions) && this.view.actions.includes(action); }
