@@ -1,7 +1,7 @@
 """accounts: a per-account opt-in to let the couple's slip marks teach the guard
 
 Revision ID: a4c7e2b9d318
-Revises: d9a6b3c2e7f1
+Revises: a8e2c4f6b913
 Create Date: 2026-12-05 19:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4c7e2b9d318'
-down_revision = 'd9a6b3c2e7f1'
+down_revision = 'a8e2c4f6b913'
 branch_labels = None
 depends_on = None
 

@@ -80,13 +80,22 @@ def mark_of(label: object) -> Mark | None:
     return _MARKS.get(label) if isinstance(label, str) else None
 
 
+# A linked therapist reading a transcript both partners shared: everything in the third
+# person, and only what both partners see (never held-back words or sealed ratings).
+OBSERVER = -1
+
+
 def project(event: Event, *, viewer: int, partners: tuple[int, int],
             names: Mapping[int, str]) -> Shown | None:
     """What ``viewer`` may see of ``event``; None for anyone outside the couple.
 
     ``names`` maps user ids to display names (a missing id reads "a former partner").
+    ``viewer`` may be ``OBSERVER``: a consented therapist, who sees only shared events.
     """
-    if viewer not in partners:
+    if viewer == OBSERVER:
+        if event.visible_to is not None:
+            return None
+    elif viewer not in partners:
         return None
     if not visible(event, viewer):
         return Shown(seq=event.seq, type="hidden", form="hidden")

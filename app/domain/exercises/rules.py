@@ -147,7 +147,7 @@ def _something_held(state: ExerciseState, actor: int) -> DomainError | None:
 
 
 _not_marked_yet = _when(
-    lambda s, a: not any(m.turn == s.turn for m in s.marks),
+    lambda s, a: not any(m.turn == s.turn and m.round == s.round for m in s.marks),
     "You have already marked this guess.", "already_marked")
 
 

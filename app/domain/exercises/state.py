@@ -66,6 +66,7 @@ class AccuracyMark:
     score: int
     missed: str
     at: datetime
+    round: int = 1  # another round brings new guesses with the same turn numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +259,7 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
                 "score": m.score,
                 "missed": m.missed,
                 "at": iso(m.at),
+                "round": m.round,
             }
             for m in state.marks
         ],
@@ -369,6 +371,7 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         marks.append(AccuracyMark(
             turn=mr.integer("turn"), speaker=mr.integer("speaker"), guesser=mr.integer("guesser"),
             score=mr.integer("score"), missed=mr.text("missed"), at=mr.dt("at"),
+            round=mr.opt_integer("round") or 1,  # marks kept before rounds counted
         ))
     messages = []
     for item in r.items("messages") if "messages" in data else []:

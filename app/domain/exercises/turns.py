@@ -563,7 +563,7 @@ def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log
     assert guess is not None  # the rules let a reveal through only once there is a guess
     log.add("guess_revealed", {
         "felt": guess.felt, "needed": guess.needed, "by": guess.by, "of": guess.seq,
-        "turn": state.turn,
+        "turn": state.turn, "round": state.round,
     })
     # What was waiting for a "did that land?" belongs to the telling, which is over.
     return replace(state, step="mark", pending_confirmation=None)
@@ -578,10 +578,10 @@ def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: 
     # Public and typed, so the accuracy trend can be read straight from the events.
     log.add("accuracy_marked", {
         "score": score, "missed": missed, "speaker": actor, "guesser": guesser,
-        "turn": state.turn,
+        "turn": state.turn, "round": state.round,
     })
     mark = AccuracyMark(turn=state.turn, speaker=actor, guesser=guesser, score=score,
-                        missed=missed, at=now)
+                        missed=missed, at=now, round=state.round)
     return replace(state, step="reflect_miss", marks=(*state.marks, mark))
 
 

@@ -55,7 +55,8 @@ def _perspective_view(state: ExerciseState, viewer: int) -> dict[str, object] | 
     guess = state.guess
     opened = state.step in REVEALED_STEPS
     # The current turn's mark, while that turn lasts; all marks stay in ``marks``.
-    mark = next((m for m in state.marks if m.turn == state.turn and state.step), None)
+    mark = next((m for m in state.marks
+                 if (m.round, m.turn) == (state.round, state.turn) and state.step), None)
     return {
         "step": state.step,
         "moment": state.moment,
@@ -66,8 +67,8 @@ def _perspective_view(state: ExerciseState, viewer: int) -> dict[str, object] | 
         } if guess is not None and (opened or guess.by == viewer) else None,
         "mark": None if mark is None else {"score": mark.score, "missed": mark.missed},
         "marks": [
-            {"turn": m.turn, "speaker": m.speaker, "guesser": m.guesser, "score": m.score,
-             "missed": m.missed}
+            {"round": m.round, "turn": m.turn, "speaker": m.speaker, "guesser": m.guesser,
+             "score": m.score, "missed": m.missed}
             for m in state.marks
         ],
     }

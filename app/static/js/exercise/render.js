@@ -314,6 +314,8 @@ export class Screen {
     const latest = view.my_floor ? null : this.ctx.events().findLast((e) => e.type === "shared"
       && e.actor === view.speaker && (e.payload?.turn ?? view.turn) === view.turn);
     show("ex-pinned", !!latest);
+    // While the words are pinned they describe the textarea (who said them, then the words).
+    this.textEl.setAttribute("aria-describedby", `${latest ? "ex-pinned-who ex-pinned-text " : ""}ex-guard ex-errors`);
     const text = latest ? String(latest.payload.text ?? "") : "";
     const p = $("ex-pinned-text");
     if (p.textContent !== text) {
@@ -482,7 +484,9 @@ export class Screen {
     $("btn-claim").disabled = false;
     $("ex-guard-claimed").textContent = "";
     show("ex-guard", true);
-    $("ex-guard").scrollIntoView({ block: "nearest" });
+    // The card sits under the textarea; the speaker's words stay in view above both.
+    if ($("ex-pinned").hidden) $("ex-guard").scrollIntoView({ block: "nearest" });
+    else this.showPinned();
   }
 
   /** The listener said the held message was a reflection: thank them, once. */
