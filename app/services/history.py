@@ -293,6 +293,11 @@ class Debrief:
     my_gap: int | None  # my estimate of understanding minus how seen my partner felt
     partner_gap: int | None
     went_well: ex.Shown | None  # a reflection that landed, quoted
+    # Teaching the guard: the viewer's messages the partner marked as slips, the partner's
+    # the viewer marked, and the viewer's own "this was a reflection" (private to them).
+    slips_on_mine: int = 0
+    slips_i_marked: int = 0
+    my_claims: int = 0
 
 
 @dataclass(frozen=True)
@@ -336,7 +341,10 @@ def exercise_page(user: User, exercise_id: object) -> ExercisePage:
             partner=None if them is None or them.seen is None or them.understood is None
             else (them.seen, them.understood),
             my_gap=None if me is None else me.gap,
-            partner_gap=None if them is None else them.gap, went_well=went_well)
+            partner_gap=None if them is None else them.gap, went_well=went_well,
+            slips_on_mine=0 if me is None else me.slips,
+            slips_i_marked=0 if them is None else them.slips,
+            my_claims=0 if me is None else me.claims)
     mine = rating_of(state, user.id)
     return ExercisePage(exercise=exercise, state=state,
                         partner_name=names.get(partner, ex.FORMER_PARTNER), events=shown,
@@ -376,11 +384,7 @@ def insights_for(user: User) -> InsightsPage:
     couples = couple_ids_of(user.id)
     if not couples:
         return InsightsPage(mine=insights_of([]), partner=None, partner_name=ex.FORMER_PARTNER)
-    # Finished exercises whose numbers were never worked out get them now (once).
-    ensure_stats(rows_of(select_rows().where(
-        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
-        Exercise.stats.is_(None))))
-    mine = insights_of(_partner_history(couples, user.id))
+    mine = partner_insights(couples, user.id)
     # The current (or last) partner: only what both already see (revealed ratings).
     latest = db.session.execute(sa.select(Couple.partner_a_id, Couple.partner_b_id).where(
         Couple.id.in_(couples)).order_by(Couple.created_at.desc(), Couple.id.desc())
@@ -389,6 +393,16 @@ def insights_for(user: User) -> InsightsPage:
     partner = insights_of(_partner_history(couples, partner_id, shared_only=True))
     name = names_of((partner_id,)).get(partner_id, ex.FORMER_PARTNER)
     return InsightsPage(mine=mine, partner=partner, partner_name=name)
+
+
+def partner_insights(couples: list[int], user_id: int) -> Insights:
+    """One partner's numbers over these couples' exercises: what their insights page shows,
+    and what a therapist they share ratings with sees (one computation for both)."""
+    # Finished exercises whose numbers were never worked out get them now (once).
+    ensure_stats(rows_of(select_rows().where(
+        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
+        Exercise.stats.is_(None))))
+    return insights_of(_partner_history(couples, user_id))
 
 
 def week_label(day: date) -> str:

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.exercises.metrics import Insights
 from app.services.history import InsightsPage, week_label
 
 WIDTH, HEIGHT = 320, 180
@@ -22,6 +23,16 @@ SCALES: dict[str, tuple[float, float]] = {"seen": (0, 10), "landing": (0, 100),
 # Numbers both partners already saw in the exercise, so each chart shows both of them.
 SHARED: dict[str, str] = {"seen": "How seen each of you felt",
                           "accuracy": "How close each of your guesses came"}
+
+
+# The same numbers' titles, said of both partners (a therapist's view of the couple).
+THIRD_PERSON = {
+    "seen": "How seen each felt",
+    "gap": "Understanding gap: own estimate minus how seen the other felt",
+    "questions": "Curious questions among replies",
+    "holds": "Replies the guard held back, per exercise",
+    "accuracy": "How close each one's guesses came",
+}
 
 
 @dataclass(frozen=True)
@@ -132,3 +143,21 @@ def for_page(page: InsightsPage) -> list[Chart]:
         charts.append(line_chart(metric.key, title, metric.unit, series))
     return charts
 
+
+def for_couple(people: list[tuple[str, Insights]]) -> list[Chart]:
+    """A therapist's charts of a couple: each number with both partners' lines, drawn from
+    the same insights each partner sees on their own page."""
+    if not any(i.trend_ready for _n, i in people):
+        return []
+    charts = []
+    first = people[0][1]
+    for metric in first.metrics:
+        series = []
+        for (name, insights), css in zip(people, ("mine", "partner"), strict=False):
+            theirs = insights.metric(metric.key)
+            if theirs is not None and theirs.weeks:
+                series.append((name, css, theirs.weeks))
+        if series:
+            title = THIRD_PERSON.get(metric.key, metric.title)
+            charts.append(line_chart(metric.key, title, metric.unit, series))
+    return charts

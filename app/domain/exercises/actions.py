@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from app.domain.errors import DomainError
-from app.domain.exercises.catalog import ConfirmKind
+from app.domain.exercises.catalog import SLIPS, ConfirmKind, SlipKind
 
 VerdictAction = Literal["allow", "nudge", "block"]
 Strictness = Literal["gentle", "strict"]
@@ -32,6 +32,7 @@ BREAK_MINUTES_DEFAULT = 20
 BREAK_MINUTES_MIN, BREAK_MINUTES_MAX = 5, 120
 SCHEDULE_MAX_DAYS = 7
 RESUME_MAX_HOURS = 24
+SEQ_MAX = 2**31 - 1  # an event number a client may name
 
 VERDICT_ACTIONS: frozenset[str] = frozenset({"allow", "nudge", "block"})
 CONFIRM_KINDS: frozenset[str] = frozenset({"landed", "not_quite", "more"})
@@ -233,6 +234,32 @@ class MarkAccuracy:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkSlip:
+    """The speaker privately marks a delivered listener message: it felt like fixing, judging,
+    defending, about the listener, or brushing it off. The turn goes on unchanged."""
+
+    of: int
+    slip: SlipKind
+    name: ClassVar[str] = "mark_slip"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.slip, str) or self.slip not in SLIPS:
+            raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
+        check_int(self.of, field="The message", low=1, high=SEQ_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimReflection:
+    """The listener says a held message was a reflection; it still is not sent."""
+
+    of: int
+    name: ClassVar[str] = "claim_reflection"
+
+    def __post_init__(self) -> None:
+        check_int(self.of, field="The message", low=1, high=SEQ_MAX)
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """Free text from a client before the service knows whether it is a share or needs the guard."""
 
@@ -249,13 +276,13 @@ class Say:
 Action = (
     Accept | Schedule | Decline | Cancel | Start | Share | ListenerMessage | Check | Confirm
     | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
-    | AnotherRound
+    | AnotherRound | MarkSlip | ClaimReflection
 )
 # What a client may send: everything but ListenerMessage, whose verdict only the service knows.
 ClientAction = (
     Accept | Schedule | Decline | Cancel | Start | Share | Say | Check | Confirm
     | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
-    | AnotherRound
+    | AnotherRound | MarkSlip | ClaimReflection
 )
 
 

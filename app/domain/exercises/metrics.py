@@ -36,6 +36,8 @@ class PartnerStats:
     # Step into my shoes: how close their guesses came (0-10) as the speaker marked them,
     # averaged over this exercise's marks; None when none of their guesses was marked.
     accuracy: float | None = None
+    slips: int = 0  # their delivered messages the partner marked ("felt like fixing"…)
+    claims: int = 0  # their held messages they said were reflections (private to them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
     ordered = sorted(events, key=lambda e: e.seq)
     counts: dict[int, dict[str, int]] = {p: {"messages": 0, "questions": 0, "held": 0,
                                              "landed": 0, "first_tries": 0,
-                                             "first_try_landed": 0} for p in partners}
+                                             "first_try_landed": 0, "slips": 0, "claims": 0}
+                                         for p in partners}
     waits: dict[int, list[float]] = {p: [] for p in partners}
     last_share: Event | None = None
     answered: set[int] = set()  # shares already answered (the first answer counts)
@@ -102,6 +105,12 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
             guesser, score = p.get("guesser"), p.get("score")
             if type(guesser) is int and guesser in marks and type(score) is int:
                 marks[guesser].append(score)
+        elif e.type == "slip_marked":
+            listener = p.get("listener")
+            if isinstance(listener, int) and listener in counts:
+                counts[listener]["slips"] += 1
+        elif e.type == "reflection_claimed" and e.actor in counts:
+            counts[e.actor]["claims"] += 1
         elif e.type == "ratings_revealed":
             for r in _items(p.get("ratings")):
                 user, seen, understood = r.get("user"), r.get("seen"), r.get("understood")
@@ -129,8 +138,8 @@ def _items(value: object) -> list[Mapping[str, object]]:
 
 
 _FIELDS = ("seen", "understood", "gap", "messages", "questions", "held", "landed",
-           "first_tries", "first_try_landed")
-STATS_VERSION = 3  # a stored form of another version is recomputed from the events
+           "first_tries", "first_try_landed", "slips", "claims")
+STATS_VERSION = 4  # a stored form of another version is recomputed from the events
 
 
 def stats_to_dict(stats: ExerciseStats) -> dict[str, object]:
@@ -161,11 +170,13 @@ def stats_from_dict(data: object) -> ExerciseStats | None:
             return None
         if accuracy is not None and type(accuracy) not in (int, float):
             return None
-        seen, understood, gap, messages, questions, held, landed, tries, first = numbers
+        seen, understood, gap, messages, questions, held, landed, tries, first, slips, claims = (
+            numbers)
         partners[int(uid)] = PartnerStats(
             seen=seen, understood=understood, gap=gap, messages=messages or 0,
             questions=questions or 0, held=held or 0, landed=landed or 0,
-            first_tries=tries or 0, first_try_landed=first or 0,
+            first_tries=tries or 0, first_try_landed=first or 0, slips=slips or 0,
+            claims=claims or 0,
             answer_seconds=tuple(float(w) for w in waits),
             accuracy=None if accuracy is None else float(accuracy))
     seqs = tuple(x for x in _list(data.get("landed_seqs")) if isinstance(x, int))

@@ -19,6 +19,7 @@ from app.domain.exercises.actions import (
     CallBreak,
     Cancel,
     Check,
+    ClaimReflection,
     ClientAction,
     Confirm,
     Decline,
@@ -27,6 +28,7 @@ from app.domain.exercises.actions import (
     FirstSpeakerChoice,
     Guess,
     MarkAccuracy,
+    MarkSlip,
     NameMoment,
     Rate,
     Ready,
@@ -134,6 +136,8 @@ _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "guess": _fields(Guess, "felt", "needed"),
     "reveal": _no_fields(Reveal),
     "mark_accuracy": _fields(MarkAccuracy, "score", optional=("missed",)),
+    "mark_slip": _fields(MarkSlip, "of", "slip"),
+    "claim_reflection": _fields(ClaimReflection, "of"),
 }
 
 ACTION_TYPES: frozenset[str] = frozenset(_PARSERS)

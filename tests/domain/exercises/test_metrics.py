@@ -201,3 +201,25 @@ def test_accuracy_over_time_averages_the_exercises_week_by_week() -> None:
     assert accuracy.overall == 6.3  # (4 + 7 + 8) / 3
     assert accuracy.weeks == ((week1, 5.5), (week2, 8.0))
     assert insights(history, user=B).metric("accuracy").overall is None  # type: ignore[union-attr]
+
+
+def test_slip_marks_and_reflection_claims_are_counted_for_the_listener() -> None:
+    events = [
+        ev(1, "proposed", A), ev(2, "accepted", B), ev(3, "started", B, speaker=A, listener=B),
+        ev(4, "shared", A, 0, text="one"),
+        lm(5, B, 20, "advice", delivered=False),
+        ev(6, "reflection_claimed", B, 25, B, of=5, turn=1),  # B: "this was a reflection"
+        lm(7, B, 40, "reflection"),
+        ev(8, "slip_marked", A, 50, of=7, slip="fixing", listener=B, turn=1),
+        lm(9, B, 60, "reflection"),
+        ev(10, "slip_marked", A, 70, of=9, slip="judging", listener=B, turn=1),
+        ev(11, "turn_ended", A, 80), ev(12, "roles_swapped", A, 80, speaker=B, listener=A),
+        ev(13, "shared", B, 90, text="two"), lm(14, A, 100, "reflection"),
+        ev(15, "slip_marked", B, 110, of=14, slip="about_you", listener=A, turn=2),
+    ]
+    stats = exercise_stats(events, partners=(A, B))
+    assert (stats.partners[B].slips, stats.partners[B].claims) == (2, 1)
+    assert (stats.partners[A].slips, stats.partners[A].claims) == (1, 0)
+    assert stats_from_dict(json.loads(json.dumps(stats_to_dict(stats)))) == stats
+    # Stored before marks were counted: recomputed from the events, not read as zero.
+    assert stats_from_dict({**stats_to_dict(stats), "v": 2}) is None

@@ -191,7 +191,9 @@ def test_reveal_opens_the_guess_to_both_once() -> None:
         perspective: Any = public_view(state, viewer=viewer)["perspective"]
         assert perspective["guess_revealed"] is True
         assert perspective["guess"] == {"by": B, "felt": GUESS.felt, "needed": GUESS.needed}
-    assert available_actions(state, actor=A) == {"mark_accuracy", "call_break", "end_early"}
+    # The listener's reflection during the telling reached the speaker: it may still be marked.
+    assert available_actions(state, actor=A) == {"mark_accuracy", "mark_slip", "call_break",
+                                                 "end_early"}
     assert available_actions(state, actor=B) == {"call_break", "end_early"}
     refused(state, A, Reveal(), "already_revealed")
 
@@ -220,7 +222,7 @@ def test_the_listener_says_back_what_the_guess_missed() -> None:
     state = marked()
     assert available_actions(state, actor=B) == {
         "say", "listener_message", "call_break", "end_early"}
-    assert available_actions(state, actor=A) == {"call_break", "end_early"}
+    assert available_actions(state, actor=A) == {"mark_slip", "call_break", "end_early"}
     held, events = step(state, B, reflect("Well, you could have said so.", action="block",
                                           label="defending"))
     assert held.step == "reflect_miss" and not visible(events[0], A)
@@ -228,7 +230,7 @@ def test_the_listener_says_back_what_the_guess_missed() -> None:
     assert events[0].payload["miss"] is True and events[0].visible_to is None
     assert state.step == "wrap" and state.pending_confirmation == events[0].seq
     assert available_actions(state, actor=A) == {
-        "share", "say", "confirm", "end_turn", "call_break", "end_early"}
+        "share", "say", "confirm", "end_turn", "call_break", "end_early", "mark_slip"}
 
 
 def test_roles_swap_to_a_fresh_moment_and_then_both_rate() -> None:
