@@ -40,6 +40,7 @@ from app.domain.exercises import (
     parse_proposal,
     resolve_first_speaker,
 )
+from app.domain.exercises.prompts import check_suits, get_prompt
 
 
 def bad(type_: object, payload: object, code: str = "invalid") -> DomainError:
@@ -267,6 +268,12 @@ def test_bad_proposal_values_are_refused_once_by_the_turn_machine(payload: Any,
     with pytest.raises(DomainError) as err:
         _proposed(payload)
     assert err.value.code == code and err.value.message
+
+
+def test_an_unknown_kind_with_a_prompt_is_still_an_unknown_exercise() -> None:
+    with pytest.raises(DomainError) as err:
+        check_suits(get_prompt("stress-03"), "dance")
+    assert err.value.code == "unknown_exercise"
 
 
 def test_a_proposal_is_cleaned_once_on_its_way_in() -> None:
