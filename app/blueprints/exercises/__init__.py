@@ -84,8 +84,11 @@ def propose_form() -> ResponseReturnValue:
 @bp.post("/api/exercises")
 @partner_account_required
 def propose_json() -> ResponseReturnValue:
-    """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?}``."""
-    exercise = exercises.propose(current_user, json_object())
+    """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?,
+    homework_id?}`` (a homework id makes the finished exercise count for that homework)."""
+    body = json_object()
+    homework_id = body.pop("homework_id", None)
+    exercise = exercises.propose(current_user, body, homework_id=homework_id)
     return jsonify(ok=True, exercise_id=exercise.id,
                    url=url_for("exercises.live", exercise_id=exercise.id)), 201
 

@@ -32,10 +32,10 @@ BREAK_MINUTES_DEFAULT = 20
 BREAK_MINUTES_MIN, BREAK_MINUTES_MAX = 5, 120
 SCHEDULE_MAX_DAYS = 7
 RESUME_MAX_HOURS = 24
-SEQ_MAX = 2**31 - 1  # an event number a client may name
 
 VERDICT_ACTIONS: frozenset[str] = frozenset({"allow", "nudge", "block"})
 CONFIRM_KINDS: frozenset[str] = frozenset({"landed", "not_quite", "more"})
+SEQ_MAX = 2**31 - 1  # an event sequence number or a stored id: a 32-bit integer column
 STRICTNESS_LEVELS: frozenset[str] = frozenset({"gentle", "strict"})
 
 
@@ -243,9 +243,9 @@ class MarkSlip:
     name: ClassVar[str] = "mark_slip"
 
     def __post_init__(self) -> None:
+        check_int(self.of, field="The message", low=1, high=SEQ_MAX)
         if not isinstance(self.slip, str) or self.slip not in SLIPS:
             raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
-        check_int(self.of, field="The message", low=1, high=SEQ_MAX)
 
 
 @dataclass(frozen=True, slots=True)

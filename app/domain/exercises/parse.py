@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.domain.exercises.actions import (
+    SEQ_MAX,
     Accept,
     AnotherRound,
     CallBreak,
@@ -185,7 +186,7 @@ def parse_proposal(payload: object) -> Proposal:
         raise invalid("The prompt id must be the id of a prompt.")
     own = f.payload.get("own_prompt_id")
     own_prompt_id = None if own is None else check_int(
-        own, field="Your prompt's id", low=1, high=2**31 - 1)
+        own, field="Your prompt's id", low=1, high=SEQ_MAX)
     if prompt_id is not None and own_prompt_id is not None:
         raise invalid("Pick one prompt: one of ours or one of your own.")
     return Proposal(kind=kind, topic=topic, first_speaker=first, strictness=strictness,

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.domain.errors import DomainError
 from app.domain.exercises import (
     ClaimReflection,
     EndTurn,
@@ -19,16 +20,7 @@ from app.domain.exercises import (
     state_to_dict,
     visible,
 )
-from tests.domain.exercises.test_turns import (
-    STRANGER,
-    A,
-    B,
-    never_made,
-    refused,
-    say,
-    shared,
-    step,
-)
+from tests.domain.exercises.test_turns import STRANGER, A, B, refused, say, shared, step
 
 ADVICE = "You should just talk to your boss."
 
@@ -84,9 +76,10 @@ def test_a_message_is_marked_once() -> None:
 
 
 def test_an_unknown_slip_is_invalid() -> None:
-    _state, ok, _ = delivered_and_held()
-    never_made(lambda: MarkSlip(of=ok, slip="rude"))  # type: ignore[arg-type]
-    never_made(lambda: MarkSlip(of=0, slip="fixing"))
+    _, ok, _ = delivered_and_held()
+    with pytest.raises(DomainError) as err:
+        MarkSlip(of=ok, slip="rude")  # type: ignore[arg-type]
+    assert err.value.code == "invalid"
 
 
 def test_the_listener_says_a_held_message_was_a_reflection_privately() -> None:

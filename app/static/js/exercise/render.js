@@ -399,14 +399,16 @@ export class Screen {
   // ---- teaching the guard: the speaker's one-tap mark ----------------------------------------
 
   /**
-   * Under the latest delivered listener message the speaker has not marked yet, one row of
+   * Under the latest delivered listener message, until the speaker marks it, one row of
    * one-tap choices: "that felt like fixing / judging / …". Private between the two of them;
    * the turn goes on whatever is tapped.
    */
   renderSlipTools() {
     const { view } = this;
     const open = view?.phase === "active" && view.my_floor && this.has("mark_slip");
-    const target = open ? (view.turn_messages || []).filter((m) => m.delivered && !m.feedback).at(-1) : null;
+    // Only the latest message that reached the speaker, and only until it is marked.
+    const latest = open ? (view.turn_messages || []).filter((m) => m.delivered).at(-1) : null;
+    const target = latest && !latest.feedback ? latest : null;
     for (const row of this.logEl.querySelectorAll(".ex-slip")) {
       if (!target || row.dataset.for !== String(target.seq)) row.remove();
     }
