@@ -88,8 +88,8 @@ def signup_sent() -> ResponseReturnValue:
 
 
 @bp.route("/signup/finish/<token>", methods=["GET", "POST"])
-@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 @secret_in_address
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 def signup_finish(token: str) -> ResponseReturnValue:
     """The emailed link: choose a passkey or a password, and the account is made."""
     errors: dict[str, str] = {}
@@ -155,8 +155,8 @@ def forgot() -> ResponseReturnValue:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"])
 @secret_in_address
+@limiter.limit(RESET_LIMIT, methods=["POST"])
 def reset(token: str) -> ResponseReturnValue:
     """Choose a new password from an emailed link; every session there was ends."""
     errors: dict[str, str] = {}

@@ -105,9 +105,9 @@ def invite(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/i/<token>")
+@secret_in_address
 @partner_account_required
 @limiter.limit(REDEEM_LIMIT)
-@secret_in_address
 def accept(token: str) -> ResponseReturnValue:
     """Accept the invite behind a link."""
     try:

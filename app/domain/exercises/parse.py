@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 from app.domain.exercises.actions import (
     SEQ_MAX,
-    STRICTNESS_LEVELS,
-    TOPIC_MAX,
     Accept,
     AnotherRound,
     CallBreak,
@@ -26,7 +23,6 @@ from app.domain.exercises.actions import (
     Decline,
     EndEarly,
     EndTurn,
-    FirstSpeakerChoice,
     Guess,
     MarkAccuracy,
     MarkSlip,
@@ -38,12 +34,10 @@ from app.domain.exercises.actions import (
     Schedule,
     Share,
     Start,
-    Strictness,
     check_int,
     clean_text,
     invalid,
 )
-from app.domain.exercises.catalog import get_kind
 
 _ISO_MAX = 40  # "2025-01-01T00:00:00.000000+00:00" is 32 characters
 
@@ -155,34 +149,37 @@ def parse_action(type: str, payload: object) -> ClientAction:
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """A checked request to propose an exercise, before the service resolves who speaks first."""
+    """A proposal's fields, of the right types, before the turn machine checks their values
+    (``resolve_first_speaker`` and ``new_exercise``: the kind, who speaks first, the guard's
+    setting and the topic) and the service resolves the prompt."""
 
     kind: str
     topic: str
-    first_speaker: FirstSpeakerChoice
-    strictness: Strictness | None
+    first_speaker: str
+    strictness: str | None
     # At most one: a deck prompt's id, or the id of one of the couple's own prompts.
     prompt_id: str | None = None
     own_prompt_id: int | None = None
 
 
 def parse_proposal(payload: object) -> Proposal:
-    """Validate an untrusted ``{kind, topic?, first_speaker, strictness?, prompt_id? |
-    own_prompt_id?}``."""
+    """Read an untrusted ``{kind, topic?, first_speaker, strictness?, prompt_id? |
+    own_prompt_id?}``: its shape here, the prompt ids too (only the service uses them)."""
     f = _Fields(payload, frozenset({"kind", "topic", "first_speaker", "strictness",
                                     "prompt_id", "own_prompt_id"}))
     kind = f.required("kind")
-    if not isinstance(kind, str) or len(kind) > 40:
+    if not isinstance(kind, str):
         raise invalid("Pick an exercise.")
-    get_kind(kind)
     first = f.required("first_speaker")
-    if not isinstance(first, str) or first not in ("me", "partner", "random"):
+    if not isinstance(first, str):
         raise invalid("Who speaks first must be me, partner or random.")
     strictness = f.payload.get("strictness")
-    if strictness is not None and (
-        not isinstance(strictness, str) or strictness not in STRICTNESS_LEVELS
-    ):
+    if strictness is not None and not isinstance(strictness, str):
         raise invalid("Strictness must be gentle or strict.")
+    topic = f.payload.get("topic")
+    topic = "" if topic is None else topic
+    if not isinstance(topic, str):
+        raise invalid("Topic must be text.")
     prompt_id = f.payload.get("prompt_id")
     if prompt_id is not None and (not isinstance(prompt_id, str) or not prompt_id
                                   or len(prompt_id) > 40):
@@ -192,11 +189,5 @@ def parse_proposal(payload: object) -> Proposal:
         own, field="Your prompt's id", low=1, high=SEQ_MAX)
     if prompt_id is not None and own_prompt_id is not None:
         raise invalid("Pick one prompt: one of ours or one of your own.")
-    return Proposal(
-        kind=kind,
-        topic=f.text("topic", label="Topic", max_len=TOPIC_MAX, allow_empty=True),
-        first_speaker=cast(FirstSpeakerChoice, first),
-        strictness=cast(Strictness | None, strictness),
-        prompt_id=prompt_id,
-        own_prompt_id=own_prompt_id,
-    )
+    return Proposal(kind=kind, topic=topic, first_speaker=first, strictness=strictness,
+                    prompt_id=prompt_id, own_prompt_id=own_prompt_id)

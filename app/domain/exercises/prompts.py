@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from app.domain.errors import DomainError
 from app.domain.exercises.actions import PROMPT_MAX, clean_text
-from app.domain.exercises.catalog import CATALOG
+from app.domain.exercises.catalog import get_kind
 
 OWN_PREFIX = "own:"
 
@@ -221,8 +221,8 @@ def proposal_fields(ref: str) -> dict[str, object]:
 
 def check_suits(prompt: Prompt, kind: str) -> None:
     """Refuse a catalog prompt that was not written for exercise ``kind``."""
+    title = get_kind(kind).title  # an unknown kind is refused as that, not as a mismatch
     if kind not in prompt.suits:
-        title = CATALOG[kind].title if kind in CATALOG else "this exercise"
         raise DomainError(f"That prompt isn't meant for {title}; pick another.",
                           code="prompt_not_suited")
 

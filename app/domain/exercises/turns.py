@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from typing import cast
 
 from app.domain.errors import DomainError
 from app.domain.exercises.actions import (
@@ -27,7 +28,6 @@ from app.domain.exercises.actions import (
     Decline,
     EndEarly,
     EndTurn,
-    FirstSpeakerChoice,
     Guess,
     ListenerMessage,
     MarkAccuracy,
@@ -104,9 +104,7 @@ class _Log:
         return self.seq
 
 
-def resolve_first_speaker(
-    choice: FirstSpeakerChoice, *, proposer: int, partner: int, coin: bool
-) -> int:
+def resolve_first_speaker(choice: str, *, proposer: int, partner: int, coin: bool) -> int:
     """Turn "me" / "partner" / "random" into a user id; the service flips ``coin`` for random."""
     if choice == "me":
         return proposer
@@ -124,7 +122,7 @@ def new_exercise(
     partner: int,
     first_speaker: int,
     topic: str = "",
-    strictness: Strictness = "gentle",
+    strictness: str = "gentle",
     prompt: str = "",
     prompt_ref: str = "",
     now: datetime,
@@ -136,7 +134,7 @@ def new_exercise(
         raise invalid("An exercise needs two different partners.")
     if first_speaker not in (proposer, partner):
         raise invalid("The first speaker must be one of the two partners.")
-    if strictness not in STRICTNESS_LEVELS:
+    if not isinstance(strictness, str) or strictness not in STRICTNESS_LEVELS:
         raise invalid("Strictness must be gentle or strict.")
     topic = clean_text(topic, field="Topic", max_len=TOPIC_MAX, allow_empty=True)
     prompt = clean_text(prompt, field="Prompt", max_len=PROMPT_MAX, allow_empty=True)
@@ -148,7 +146,7 @@ def new_exercise(
         kind=kind,
         partners=(proposer, partner),
         proposer=proposer,
-        strictness=strictness,
+        strictness=cast(Strictness, strictness),
         phase="proposed",
         first_speaker=first_speaker,
         topic=topic,
@@ -575,9 +573,7 @@ def _answered(state: ExerciseState, target: TurnMessage, feedback: str) -> Exerc
 
 def _mark_slip(state: ExerciseState, actor: int, action: MarkSlip, now: datetime, log: _Log
                ) -> ExerciseState:
-    slip = SLIPS.get(action.slip) if isinstance(action.slip, str) else None
-    if slip is None:
-        raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
+    slip = SLIPS[action.slip]
     target = _turn_message(state, action.of)
     if not target.delivered:
         raise DomainError("Only a message that reached you can be marked.", code="not_delivered")

@@ -22,6 +22,7 @@ from app.domain.exercises import (
     Decline,
     EndEarly,
     EndTurn,
+    ExerciseState,
     Guess,
     MarkAccuracy,
     MarkSlip,
@@ -34,9 +35,12 @@ from app.domain.exercises import (
     Schedule,
     Share,
     Start,
+    new_exercise,
     parse_action,
     parse_proposal,
+    resolve_first_speaker,
 )
+from app.domain.exercises.prompts import check_suits, get_prompt
 
 
 def bad(type_: object, payload: object, code: str = "invalid") -> DomainError:
@@ -220,7 +224,8 @@ def test_fuzzed_payloads_parse_or_raise_invalid(type_: str, payload: object) -> 
      Proposal(kind="slow_down", topic="", first_speaker="random", strictness=None)),
     ({"kind": "share_a_joy", "topic": "  promotion ", "first_speaker": "me",
       "strictness": "strict"},
-     Proposal(kind="share_a_joy", topic="promotion", first_speaker="me", strictness="strict")),
+     Proposal(kind="share_a_joy", topic="  promotion ", first_speaker="me",
+              strictness="strict")),
     ({"kind": "curious_questions", "first_speaker": "partner", "topic": None},
      Proposal(kind="curious_questions", topic="", first_speaker="partner", strictness=None)),
 ])
@@ -228,20 +233,51 @@ def test_valid_proposals(payload: dict[str, Any], expected: Proposal) -> None:
     assert parse_proposal(payload) == expected
 
 
-@pytest.mark.parametrize("payload, code", [
-    ({"kind": "dance", "first_speaker": "me"}, "unknown_exercise"),
-    ({"kind": 3, "first_speaker": "me"}, "invalid"),
-    ({"first_speaker": "me"}, "invalid"),
-    ({"kind": "slow_down"}, "invalid"),
-    ({"kind": "slow_down", "first_speaker": "both"}, "invalid"),
-    ({"kind": "slow_down", "first_speaker": ["me"]}, "invalid"),
-    ({"kind": "slow_down", "first_speaker": "me", "strictness": "harsh"}, "invalid"),
-    ({"kind": "slow_down", "first_speaker": "me", "strictness": ["strict"]}, "invalid"),
-    ({"kind": "slow_down", "first_speaker": "me", "topic": "t" * 201}, "invalid"),
-    ({"kind": "slow_down", "first_speaker": "me", "partner": 3}, "invalid"),
-    ([], "invalid"),
+@pytest.mark.parametrize("payload", [
+    {"kind": 3, "first_speaker": "me"}, {"first_speaker": "me"}, {"kind": "slow_down"},
+    {"kind": "slow_down", "first_speaker": ["me"]},
+    {"kind": "slow_down", "first_speaker": "me", "strictness": ["strict"]},
+    {"kind": "slow_down", "first_speaker": "me", "topic": 0},
+    {"kind": "slow_down", "first_speaker": "me", "partner": 3}, [],
 ])
-def test_bad_proposals(payload: Any, code: str) -> None:
+def test_proposals_of_the_wrong_shape(payload: Any) -> None:
     with pytest.raises(DomainError) as err:
         parse_proposal(payload)
-    assert err.value.code == code
+    assert err.value.code == "invalid"
+
+
+def _proposed(payload: object) -> ExerciseState:
+    """The domain's whole path for a proposal, as the service takes it."""
+    proposal = parse_proposal(payload)
+    first = resolve_first_speaker(proposal.first_speaker, proposer=1, partner=2, coin=True)
+    return new_exercise(kind=proposal.kind, proposer=1, partner=2, first_speaker=first,
+                        topic=proposal.topic, strictness=proposal.strictness or "gentle",
+                        now=datetime(2025, 3, 1, 18, tzinfo=UTC))[0]
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"kind": "dance", "first_speaker": "me"}, "unknown_exercise"),
+    ({"kind": "slow_down", "first_speaker": "both"}, "invalid"),
+    ({"kind": "slow_down", "first_speaker": "me", "strictness": "harsh"}, "invalid"),
+    ({"kind": "slow_down", "first_speaker": "me", "topic": "t" * 201}, "invalid"),
+    ({"kind": "slow_down", "first_speaker": "me", "topic": "a\u202eb"}, "invalid"),
+])
+def test_bad_proposal_values_are_refused_once_by_the_turn_machine(payload: Any,
+                                                                  code: str) -> None:
+    parse_proposal(payload)  # the right shape: values are not judged here
+    with pytest.raises(DomainError) as err:
+        _proposed(payload)
+    assert err.value.code == code and err.value.message
+
+
+def test_an_unknown_kind_with_a_prompt_is_still_an_unknown_exercise() -> None:
+    with pytest.raises(DomainError) as err:
+        check_suits(get_prompt("stress-03"), "dance")
+    assert err.value.code == "unknown_exercise"
+
+
+def test_a_proposal_is_cleaned_once_on_its_way_in() -> None:
+    state = _proposed({"kind": "share_a_joy", "topic": "  promotion ", "first_speaker": "me",
+                       "strictness": "strict"})
+    assert (state.kind, state.topic, state.strictness, state.first_speaker) == (
+        "share_a_joy", "promotion", "strict", 1)
