@@ -95,6 +95,8 @@ def register_commands(app: Flask) -> None:
     """Add the ``flask`` subcommands."""
     from app.cli.guard import guard_cli
     from app.cli.mail import mail_cli
+    from app.cli.notify import notify_cli
 
     app.cli.add_command(guard_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(notify_cli)

@@ -9,6 +9,7 @@ from app.models.exercise import (
     PartnerStats,
 )
 from app.models.mail import OutboxMessage
+from app.models.notification import Notification, NotificationSettings, PushSubscription
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
 from app.models.session import UserSession
@@ -16,6 +17,6 @@ from app.models.throttle import SignInThrottle
 from app.models.user import AuditEntry, EmailToken, Passkey, User, WebAuthnChallenge
 
 __all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "EmailToken", "Exercise",
-           "ExerciseEvent", "ExerciseRating", "Invite", "Membership", "OutboxMessage",
-           "PartnerStats", "Passkey", "Presence", "SignInThrottle", "User", "UserSession",
-           "WebAuthnChallenge"]
+           "ExerciseEvent", "ExerciseRating", "Invite", "Membership", "Notification",
+           "NotificationSettings", "OutboxMessage", "PartnerStats", "Passkey", "Presence",
+           "PushSubscription", "SignInThrottle", "User", "UserSession", "WebAuthnChallenge"]

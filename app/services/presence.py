@@ -28,20 +28,26 @@ def away_after_seconds() -> int:
     return heartbeat_seconds() * MISSED_BEATS
 
 
-def connected(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "") -> None:
-    """Record a new live socket."""
+def connected(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "",
+              viewing: str = "") -> None:
+    """Record a new live socket (and the page its tab shows, if it said)."""
     db.session.merge(Presence(sid=sid, user_id=user_id, namespace=namespace,
-                              session_key=session_key, seen_at=utcnow()))
+                              session_key=session_key, seen_at=utcnow(), viewing=viewing))
     db.session.commit()
 
 
-def heartbeat(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "") -> None:
-    """Refresh a live socket's time (re-adding it if a restart forgot it)."""
-    done = db.session.execute(sa.update(Presence).where(Presence.sid == sid)
-                              .values(seen_at=utcnow()))
+def heartbeat(*, sid: str, user_id: int, namespace: str = "/", session_key: str = "",
+              viewing: str | None = None) -> None:
+    """Refresh a live socket's time (re-adding it if a restart forgot it); ``viewing`` is the
+    page its tab shows now ("" when the tab is hidden; None leaves it as it was)."""
+    values: dict[str, object] = {"seen_at": utcnow()}
+    if viewing is not None:
+        values["viewing"] = viewing
+    done = db.session.execute(sa.update(Presence).where(Presence.sid == sid).values(**values))
     if done.rowcount == 0:
         db.session.add(Presence(sid=sid, user_id=user_id, namespace=namespace,
-                                session_key=session_key, seen_at=utcnow()))
+                                session_key=session_key, seen_at=utcnow(),
+                                viewing=viewing or ""))
     db.session.commit()
 
 
@@ -69,3 +75,22 @@ def online_user_ids(user_ids: Iterable[int]) -> set[int]:
         Presence.user_id.in_(ids),
         Presence.seen_at > utcnow() - timedelta(seconds=away_after_seconds()))).all()
     return set(rows)
+
+
+def clean_page(value: object) -> str:
+    """A page path a client says it shows: a site path only (else "")."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") \
+            or len(value) > 200:
+        return ""
+    return value.split("?", 1)[0].split("#", 1)[0]
+
+
+def looking_at(user_id: int, pages: Iterable[str]) -> bool:
+    """Whether the user has one of ``pages`` open, in front, on a live socket right now."""
+    wanted = [p for p in pages if p]
+    if not wanted:
+        return False
+    found = db.session.scalar(sa.select(Presence.sid).where(
+        Presence.user_id == user_id, Presence.viewing.in_(wanted),
+        Presence.seen_at > utcnow() - timedelta(seconds=away_after_seconds())).limit(1))
+    return found is not None

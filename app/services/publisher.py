@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from app.domain import exercises as ex
-from app.extensions import socketio
+from app.extensions import db, socketio
 
+log = logging.getLogger("attune.publisher")
 NAMESPACE = "/exercise"
 PHASE_EVENTS = frozenset({"proposed", "scheduled", "declined", "cancelled", "started",
                           "break_called", "resumed", "turn_ended", "ended_early", "completed"})
@@ -41,6 +43,32 @@ def publish(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event],
         # The home screen hears about proposals, breaks and endings, not every message.
         socketio.emit("exercise", {"exercise_id": exercise_id, "phase": state.phase,
                                    "kind": state.kind}, to=f"user:{user_id}", namespace="/")
+    notify(exercise_id, state, events, names)
+
+
+def notify(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event],
+           names: Mapping[int, str]) -> None:
+    """Record the notifications the events call for (the worker sends them when due), and
+    update the bell of anyone with something new. The action itself is already stored, so a
+    failure here is logged, never turned into the action's failure."""
+    from app.services import notifications
+
+    try:
+        told = notifications.exercise_events(exercise_id, state, events, names)
+    except Exception:
+        db.session.rollback()
+        log.exception("notifications for exercise %s not recorded", exercise_id)
+        return
+    for user_id in set(told):
+        bell(user_id)
+
+
+def bell(user_id: int) -> None:
+    """Tell the person's open pages how many unread notifications they have."""
+    from app.services.notifications import unread_count
+
+    socketio.emit("inbox", {"unread": unread_count(user_id)}, to=f"user:{user_id}",
+                  namespace="/")
 
 
 def paired(couple: Any) -> None:
