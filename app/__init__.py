@@ -70,10 +70,12 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.exercises import bp as exercises_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.mydata import bp as mydata_bp
+    from app.blueprints.notifications import bp as notifications_bp
     from app.blueprints.pairing import bp as pairing_bp
     from app.blueprints.settings import bp as settings_bp
 
-    for bp in (main_bp, auth_bp, pairing_bp, settings_bp, exercises_bp, mydata_bp):
+    for bp in (main_bp, auth_bp, pairing_bp, settings_bp, exercises_bp, mydata_bp,
+               notifications_bp):
         app.register_blueprint(bp)
 
 

@@ -138,6 +138,18 @@ def save_prefs(user_id: int, form: Mapping[str, Any]) -> nt.Prefs:
     return prefs_of(user_id)
 
 
+def adopt_timezone(user_id: int, tz: str) -> None:
+    """Take the browser's time zone for quiet hours, unless the person chose one; commits."""
+    if not nt.valid_timezone(tz):
+        return
+    row = db.session.get(NotificationSettings, user_id)
+    if row is None:
+        db.session.add(NotificationSettings(user_id=user_id, timezone=tz))
+    elif row.timezone == "UTC" and tz != "UTC":
+        row.timezone = tz
+    db.session.commit()
+
+
 # --- Push subscriptions --------------------------------------------------------------------
 
 
