@@ -30,7 +30,10 @@ dev-install: $(VENV)/.dev-installed node_modules/.installed
 migrate: install
 	$(BIN)/flask --app wsgi db upgrade
 
+# The notification worker runs beside the app and stops with it.
 run: migrate
+	$(BIN)/flask --app wsgi notify worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SOCKETIO_ASYNC_MODE=threading $(BIN)/python -m app
 
 test: dev-install

@@ -84,10 +84,11 @@ def unread_count(user_id: int) -> int:
         _visible(user_id), Notification.read_at.is_(None))) or 0
 
 
-def mark_all_read(user_id: int) -> None:
-    """The person opened the bell: everything due so far counts as seen."""
+def mark_read(user_id: int, *, up_to: int) -> None:
+    """The person saw their list: what it showed (ids up to ``up_to``) is no longer new."""
     db.session.execute(sa.update(Notification).where(
-        _visible(user_id), Notification.read_at.is_(None)).values(read_at=utcnow()))
+        _visible(user_id), Notification.read_at.is_(None), Notification.id <= up_to)
+        .values(read_at=utcnow()))
     db.session.commit()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask import (
     Blueprint,
     flash,
@@ -17,11 +19,12 @@ from flask_login import current_user, login_required
 
 from app.domain import notifications as nt
 from app.domain.errors import DomainError
-from app.errors import error_response, json_object
+from app.errors import error_response, json_object, wants_json
 from app.extensions import limiter
 from app.services import notifications, webpush
 
 bp = Blueprint("notifications", __name__)
+ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 PUSH_LIMIT = "20 per minute"
 
@@ -37,12 +40,24 @@ def bell() -> dict[str, object]:
 @bp.get("/notifications")
 @login_required
 def inbox() -> ResponseReturnValue:
-    """Everything Attune told you (or kept for you), newest first; opening it counts as read."""
+    """Everything Attune told you (or kept for you), newest first."""
     items = notifications.inbox(current_user.id)
-    unread = {n.id for n in items if n.read_at is None}
-    notifications.mark_all_read(current_user.id)
-    return render_template("notifications/inbox.html", items=items, unread=unread,
-                           bell_unread=0)
+    return render_template("notifications/inbox.html", items=items,
+                           up_to=max((n.id for n in items), default=0))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read() -> ResponseReturnValue:
+    """The list was seen: what it showed (up to ``up_to``) no longer counts as new."""
+    up_to = request.form.get("up_to", "")
+    if not up_to.isdigit():
+        return error_response(400, "Which notifications? Reload the page and try again.",
+                              "invalid")
+    notifications.mark_read(current_user.id, up_to=int(up_to))
+    if wants_json(request):
+        return jsonify(ok=True, unread=notifications.unread_count(current_user.id))
+    return redirect(url_for("notifications.inbox"))
 
 
 @bp.get("/api/push/key")
@@ -104,4 +119,5 @@ def settings_context(user_id: int) -> dict[str, object]:
     prefs = notifications.prefs_of(user_id)
     return {"notify": prefs, "notify_switches": [(s, nt.SWITCH_LABELS[s]) for s in nt.SWITCHES],
             "notify_clock": nt.clock,
-            "notify_devices": notifications.subscription_count(user_id)}
+            "notify_devices": notifications.subscription_count(user_id),
+            "notify_zones": ZONES}
