@@ -154,6 +154,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Web Push: the VAPID private key (PEM; `flask notify keys` makes one). Development makes
         # one in instance/ on first use; production without it sends email instead of push.
         "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
+        # Plain-http push endpoints on loopback: a push service stand-in, never in production.
+        "PUSH_ALLOW_LOOPBACK": not production,
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT") or
         f"mailto:no-reply@{mail_host or 'localhost'}",
         "PORT": port,

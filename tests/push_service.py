@@ -114,6 +114,7 @@ class PushService:
         self.received: list[Received] = []
         self.rejected: list[str] = []
         self.gone: set[str] = set()
+        self.busy: set[str] = set()  # endpoints answering 503 (try again later)
         self.delay = delay
         self.lock = threading.Lock()
         service = self
@@ -122,8 +123,8 @@ class PushService:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
-                if self.path in service.gone:
-                    self.send_response(410)
+                if self.path in service.gone or self.path in service.busy:
+                    self.send_response(410 if self.path in service.gone else 503)
                     self.end_headers()
                     return
                 try:

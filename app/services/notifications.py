@@ -6,10 +6,13 @@ Rows are written when something happens (a proposal, a planned time); the worker
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.domain import exercises as ex
 from app.domain import notifications as nt
@@ -163,12 +166,30 @@ def _field(data: Any, *path: str, limit: int) -> str:
     return value
 
 
+def endpoint_allowed(endpoint: str, *, loopback: bool) -> bool:
+    """A push service is a public https host: never an address on the server's own network,
+    which a forged subscription could otherwise make Attune post to. Tests and development
+    may allow plain http on loopback (a push service stand-in)."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if loopback and parts.scheme == "http" and host in {"127.0.0.1", "localhost"}:
+        return True
+    if parts.scheme != "https" or not host or parts.username or parts.password:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host != "localhost" and not host.endswith((".localhost", ".local", ".internal"))
+    return address.is_global
+
+
 def subscribe(user_id: int, data: Any) -> PushSubscription:
     """Keep a browser's push subscription (its JSON), and turn push on; commits."""
     if not isinstance(data, Mapping) or set(data) - {"endpoint", "keys", "expirationTime"}:
         raise DomainError("That push subscription is not valid.", code="invalid")
     endpoint = _field(data, "endpoint", limit=1000)
-    if not endpoint.startswith("https://") and not endpoint.startswith("http://127.0.0.1"):
+    if not endpoint_allowed(endpoint, loopback=current_app.config.get("PUSH_ALLOW_LOOPBACK",
+                                                                      False)):
         raise DomainError("That push subscription is not valid.", code="invalid")
     p256dh = _field(data, "keys", "p256dh", limit=200)
     auth = _field(data, "keys", "auth", limit=100)

@@ -9,12 +9,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
-from app.models import Notification, NotificationSettings
+from app.models import Exercise, Notification, NotificationSettings
 from app.services import exercises, notifications
-from tests.services.test_notifications import user
-
-ALL_ON = {f"on_{s}": "1" for s in ("partner", "planned", "resume", "ratings", "homework",
-                                   "therapy")}
+from tests.services.test_notifications import ALL_ON, user
 
 
 def bell_count(html: str) -> str | None:
@@ -93,3 +90,39 @@ def test_a_bad_choice_is_explained_keeps_what_was_typed_and_changes_nothing(
     resp = blair_browser.http.post("/settings/notifications", data={"timezone": "UTC"})
     assert resp.status_code == 400  # no CSRF token
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_the_export_holds_your_choices_and_what_you_were_told(app: Flask, couple: Any) -> None:
+    import json
+
+    _, blair_browser, _ = couple
+    exercises.propose(user("alex@example.com"),
+                      {"kind": "speaker_listener", "first_speaker": "me"})
+    blair_browser.post("/settings/notifications", {**ALL_ON, "on_homework": "",
+                                                   "timezone": "Europe/Paris"})
+    data = json.loads(blair_browser.get("/settings/data/attune-export.json")
+                      .get_data(as_text=True))
+    told = data["account"]["notifications"]
+    assert told["off"] == ["homework"] and told["timezone"] == "Europe/Paris"
+    assert [n["title"] for n in told["sent"]] == ["Alex invites you to an exercise"]
+
+
+def test_deleting_an_account_forgets_its_devices_choices_and_notifications(
+        app: Flask, couple: Any) -> None:
+    from app.models import PushSubscription
+
+    alex_browser, _, _ = couple
+    alex, blair = user("alex@example.com"), user("blair@example.com")
+    exercise_id = exercises.propose(blair, {"kind": "speaker_listener",
+                                            "first_speaker": "me"}).id
+    notifications.subscribe(alex.id, {"endpoint": "https://push.example/abc",
+                                      "keys": {"p256dh": "BPk", "auth": "xyz"}})
+    notifications.save_prefs(alex.id, {**ALL_ON, "timezone": "UTC"})
+    assert [n.kind for n in notifications.inbox(alex.id)] == ["proposed"]
+    resp = alex_browser.post("/settings/delete", {"password": "correct horse battery staple",
+                                                  "confirm": "yes"})
+    assert resp.status_code == 302
+    for model in (PushSubscription, Notification, NotificationSettings):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+            model.user_id == alex.id)) == 0, model
+    assert db.session.get(Exercise, exercise_id) is not None  # Blair's history stays

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,15 +26,17 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import PushSubscription, User
+from app.models import Notification, PushSubscription, User
 from app.services import notifications, notify_worker
 from tests.browser.axe import assert_accessible_both_schemes
 from tests.browser.helpers import collect_problems, screenshot, sign_up_and_pair
 from tests.push_service import PushService, Subscriber
+from tests.services.test_notifications import ALL_ON
 
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 390, "height": 844}
+SHOWN_AT = datetime(2026, 12, 5, 19, 4, tzinfo=UTC)
 SHIM = """
 (() => {
   const sub = %s;
@@ -55,9 +58,7 @@ SHIM = """
 def _prefs_without_quiet_hours(app: Any, email: str) -> int:
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
-        every = {f"on_{s}": "1" for s in ("partner", "planned", "resume", "ratings",
-                                          "homework", "therapy")}
-        notifications.save_prefs(user_id, {**every, "push": "1", "email": "1",
+        notifications.save_prefs(user_id, {**ALL_ON, "push": "1", "email": "1",
                                            "timezone": "Europe/London"})
         db.session.remove()
         return int(user_id)
@@ -119,6 +120,8 @@ def test_a_proposal_reaches_the_partners_phone_and_a_tap_opens_it(phone: Any, li
         expect(offer).to_be_visible()
         expect(offer).to_contain_text("Want a nudge on this phone when Blair answers")
         alex.set_viewport_size(TALL)
+        # Blair is on Settings, which keeps no live socket: away, once the page has asked.
+        expect(alex.locator("#ex-presence")).to_have_attribute("data-online", "no")
         screenshot(alex, "notifications-offer-light")
         offer.get_by_role("button", name="Not now").click()
         expect(offer).to_be_hidden()
@@ -169,6 +172,10 @@ def test_a_proposal_reaches_the_partners_phone_and_a_tap_opens_it(phone: Any, li
             .getNotifications()).length""") == 0  # the tapped one is closed
 
         # Blair's bell has it too, and the list says it without anything anyone wrote.
+        with app.app_context():  # a fixed time, so the screenshot changes only with the app
+            db.session.execute(sa.update(Notification).values(due_at=SHOWN_AT))
+            db.session.commit()
+            db.session.remove()
         blair.goto("/notifications")
         expect(blair.get_by_role("link", name=re.compile("Alex invites you"))).to_be_visible()
         expect(blair.locator("#bell .bell-count")).to_be_hidden()  # seen now

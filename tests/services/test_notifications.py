@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.domain.notifications import SWITCHES
 from app.extensions import db
 from app.models import Notification, Presence, User
 from app.models.types import utcnow
@@ -40,8 +41,8 @@ def rows(for_user: User) -> list[Notification]:
         Notification.user_id == for_user.id).order_by(Notification.id)))
 
 
-ALL_ON = {f"on_{s}": "1" for s in ("partner", "planned", "resume", "ratings", "homework",
-                                   "therapy")}
+# The Settings form with every switch on.
+ALL_ON = {f"on_{s}": "1" for s in SWITCHES}
 
 
 @pytest.fixture

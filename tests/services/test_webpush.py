@@ -5,6 +5,7 @@ with the subscription's private key. A 410 removes the subscription."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import Notification, PushSubscription, User
+from app.models.types import utcnow
 from app.services import exercises, notifications, notify_worker, webpush
 from tests.conftest import smtp_server
 from tests.push_service import PushService, Subscriber
@@ -113,3 +115,47 @@ def test_development_makes_its_vapid_key_once_and_keeps_it(app: Flask, tmp_path:
     assert webpush.public_key() == first
     app.config.update(ENV_NAME="production", VAPID_PRIVATE_KEY="")
     assert webpush.public_key() is None
+
+
+def test_a_subscription_must_name_a_public_push_service_in_production(
+        app: Flask, people: Any) -> None:
+    blair_browser, _, blair = people
+    app.config["PUSH_ALLOW_LOOPBACK"] = False
+    keys = {"p256dh": "BPk", "auth": "xyz"}
+    for endpoint in ("http://127.0.0.1:9/push/x", "https://127.0.0.1/push", "https://10.0.0.5/x",
+                     "https://[::1]/x", "https://localhost/x", "https://redis.internal/x",
+                     "https://user:pw@push.example/x", "http://push.example/x"):
+        resp = blair_browser.post_json("/api/push/subscribe", {
+            "subscription": {"endpoint": endpoint, "keys": keys}})
+        assert resp.status_code == 400, endpoint
+    resp = blair_browser.post_json("/api/push/subscribe", {
+        "subscription": {"endpoint": "https://push.example/send/abc", "keys": keys}})
+    assert resp.status_code == 200
+    assert notifications.subscription_count(blair.id) == 1
+
+
+def test_a_busy_push_service_is_tried_again_later_and_no_device_gets_it_twice(
+        app: Flask, people: Any, push_service: PushService) -> None:
+    blair_browser, alex, blair = people
+    phone, laptop = (Subscriber(push_service.endpoint(n)) for n in ("phone", "laptop"))
+    for device in (phone, laptop):
+        assert blair_browser.post_json("/api/push/subscribe", {
+            "subscription": device.subscription()}).status_code == 200
+    push_service.busy.add("/push/laptop")
+    exercises.propose(alex, {"kind": "speaker_listener", "first_speaker": "me"})
+    before = utcnow()
+    stats = notify_worker.run_batch()
+    assert (stats.retry, stats.push) == (1, 0)
+    row = db.session.scalar(sa.select(Notification).where(Notification.user_id == blair.id))
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "503" in row.last_error
+    wait = row.next_attempt_at - before
+    assert timedelta(seconds=25) < wait < timedelta(seconds=40)  # the first backoff: 30 s
+    assert notify_worker.run_batch().handled == 0  # not due yet
+    push_service.busy.clear()
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)  # the 30 s have passed
+    db.session.commit()
+    assert notify_worker.run_batch().push == 1
+    assert sorted(r.path for r in push_service.wait_for(2)) == ["/push/laptop", "/push/phone"]
+    db.session.refresh(row)
+    assert (row.status, row.outcome) == ("sent", "push")
