@@ -20,6 +20,7 @@ from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Notification, NotificationSettings, PushSubscription
 from app.models.types import utcnow
+from app.services import presence
 
 INBOX_SIZE = 30
 MAX_SUBSCRIPTIONS = 10  # per person: phones and browsers; the oldest goes first
@@ -33,6 +34,7 @@ def record(plan: nt.Plan, names_for: Mapping[int, nt.Names]) -> list[int]:
             Notification.status == "pending", Notification.key.startswith(prefix, autoescape=True),
         ).values(status="withdrawn", outcome="withdrawn"))
     told: list[int] = []
+    now = utcnow()
     for notice in plan.notices:
         words = nt.wording(notice.kind, names_for.get(notice.user_id, nt.Names()))
         exists = db.session.scalar(sa.select(Notification.id).where(
@@ -43,12 +45,17 @@ def record(plan: nt.Plan, names_for: Mapping[int, nt.Names]) -> list[int]:
                            exercise_id=notice.exercise_id, title=words.title, body=words.body,
                            path=notice.path, shown_on=" ".join(notice.shown_on),
                            due_at=notice.due, next_attempt_at=notice.due, reached=[])
+        if notice.due <= now and presence.looking_at(notice.user_id, notice.shown_on):
+            # Already on the page that shows it: nothing to tell (the worker checks again
+            # for everyone else when it sends).
+            row.status, row.outcome, row.read_at = "kept", "looking", now
         try:
             with db.session.begin_nested():
                 db.session.add(row)
         except sa.exc.IntegrityError:
             continue  # another process stored the same notice a moment ago
-        told.append(notice.user_id)
+        if row.outcome != "looking":
+            told.append(notice.user_id)
     db.session.commit()
     return told
 
@@ -70,8 +77,9 @@ def exercise_events(exercise_id: int, state: ex.ExerciseState, events: list[ex.E
 
 
 def _visible(user_id: int) -> Any:
+    # Due, still true, and not something the person was already looking at when it happened.
     return sa.and_(Notification.user_id == user_id, Notification.due_at <= utcnow(),
-                   Notification.status != "withdrawn")
+                   Notification.status != "withdrawn", Notification.outcome != "looking")
 
 
 def inbox(user_id: int, *, limit: int = INBOX_SIZE) -> list[Notification]:

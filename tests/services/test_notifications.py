@@ -114,12 +114,24 @@ def test_nobody_is_interrupted_on_the_page_that_already_shows_it(
                             seen_at=utcnow(), viewing="/"))
     db.session.commit()
     propose(alex)
-    stats = notify_worker.run_batch()
-    assert (stats.email, stats.kept) == (0, 1)
+    assert notify_worker.run_batch().email == 0
     (row,) = rows(blair)
     assert (row.status, row.outcome) == ("kept", "looking")
-    assert row.read_at is not None  # seen where it happened: the bell does not count it
+    # Seen where it happened: neither the bell's count nor its list repeats it.
     assert notifications.unread_count(blair.id) == 0
+    assert notifications.inbox(blair.id) == []
+
+
+def test_someone_who_opens_the_page_before_the_worker_runs_is_not_interrupted(
+        app: Flask, pair: tuple[User, User]) -> None:
+    alex, blair = pair
+    exercise_id = propose(alex)
+    db.session.add(Presence(sid="blair-live", user_id=blair.id, namespace="/",
+                            seen_at=utcnow(), viewing=f"/exercises/{exercise_id}"))
+    db.session.commit()
+    stats = notify_worker.run_batch()
+    assert (stats.email, stats.kept) == (0, 1)
+    assert [(n.status, n.outcome) for n in rows(blair)] == [("kept", "looking")]
 
 
 def test_a_tab_in_the_background_or_a_stale_socket_is_not_looking(
