@@ -48,6 +48,7 @@ test-fast: dev-install
 bench: dev-install
 	$(BIN)/python benchmarks/guard_bench.py
 	$(BIN)/python benchmarks/history_bench.py
+	$(BIN)/python benchmarks/notify_bench.py
 
 # One couple with 1,000 exercises (40,000 events) on PostgreSQL: page times, queries, export.
 bench-history: dev-install

@@ -28,19 +28,25 @@ MAX_SUBSCRIPTIONS = 10  # per person: phones and browsers; the oldest goes first
 
 def record(plan: nt.Plan, names_for: Mapping[int, nt.Names]) -> list[int]:
     """Store a plan's notices (a key already stored for that person is skipped) and withdraw
-    the planned ones that no longer hold; commits. Returns the people with something new."""
+    the planned ones that no longer hold; commits if anything changed. Returns the people
+    with something new in their bell."""
+    stored: set[tuple[int, str]] = set()
+    if plan.notices:
+        stored = {(row[0], row[1]) for row in db.session.execute(
+            sa.select(Notification.user_id, Notification.key).where(
+                Notification.user_id.in_(sorted({n.user_id for n in plan.notices})),
+                Notification.key.in_(sorted({n.key for n in plan.notices}))))}
+    fresh = [n for n in plan.notices if (n.user_id, n.key) not in stored]
+    if not fresh and not plan.withdraw:
+        return []  # the usual case within a turn: nothing new, no write
     for prefix in plan.withdraw:
         db.session.execute(sa.update(Notification).where(
             Notification.status == "pending", Notification.key.startswith(prefix, autoescape=True),
         ).values(status="withdrawn", outcome="withdrawn"))
     told: list[int] = []
     now = utcnow()
-    for notice in plan.notices:
+    for notice in fresh:
         words = nt.wording(notice.kind, names_for.get(notice.user_id, nt.Names()))
-        exists = db.session.scalar(sa.select(Notification.id).where(
-            Notification.user_id == notice.user_id, Notification.key == notice.key))
-        if exists is not None:
-            continue
         row = Notification(user_id=notice.user_id, kind=notice.kind, key=notice.key,
                            exercise_id=notice.exercise_id, title=words.title, body=words.body,
                            path=notice.path, shown_on=" ".join(notice.shown_on),
