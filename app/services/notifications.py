@@ -42,6 +42,7 @@ def record(plan: nt.Plan, names_for: Mapping[int, nt.Names]) -> list[int]:
     for prefix in plan.withdraw:
         db.session.execute(sa.update(Notification).where(
             Notification.status == "pending", Notification.key.startswith(prefix, autoescape=True),
+            Notification.key.not_in(plan.keep),
         ).values(status="withdrawn", outcome="withdrawn"))
     told: list[int] = []
     now = utcnow()

@@ -200,3 +200,43 @@ def test_settings_refuse_a_bad_zone_or_empty_quiet_hours_and_change_nothing(
                                             "quiet_start": "22:00", "quiet_end": ""})
     assert err.value.field == "quiet"
     assert notifications.prefs_of(blair.id) == before
+
+
+def test_homework_reminders_follow_its_date_and_go_when_it_is_done(
+        app: Flask, pair: tuple[User, User]) -> None:
+    from app.domain import notifications as nt
+
+    alex, blair = pair
+    names = {u.id: nt.Names(exercise="Speaker–Listener") for u in pair}
+    due = utcnow() + timedelta(days=3)
+    notifications.record(nt.for_homework(homework_id=4, partner_ids=(alex.id, blair.id),
+                                         due=due, now=utcnow()), names)
+    notifications.record(nt.for_homework(homework_id=4, partner_ids=(alex.id, blair.id),
+                                         due=due, now=utcnow()), names)  # edited, same date
+    assert sorted((n.kind, n.status) for n in rows(alex)) == [
+        ("homework_due", "pending"), ("homework_overdue", "pending")]
+    later = due + timedelta(days=2)
+    notifications.record(nt.for_homework(homework_id=4, partner_ids=(alex.id, blair.id),
+                                         due=later, now=utcnow()), names)
+    mine = rows(alex)
+    assert sorted((n.kind, n.status, n.due_at == later - timedelta(days=1)) for n in mine
+                  if n.kind == "homework_due") == [("homework_due", "pending", True),
+                                                   ("homework_due", "withdrawn", False)]
+    notifications.record(nt.for_homework_done(homework_id=4), names)
+    assert {n.status for n in rows(alex) + rows(blair)} == {"withdrawn"}
+
+
+def test_a_linked_therapist_is_named_and_both_partners_are_told(
+        app: Flask, pair: tuple[User, User]) -> None:
+    from app.domain import notifications as nt
+
+    alex, blair = pair
+    names = {u.id: nt.Names(therapist="Dr Rowe") for u in pair}
+    notifications.record(nt.for_therapist_linked(link_id=1, partner_ids=(alex.id, blair.id),
+                                                 now=utcnow()), names)
+    with smtp_server() as (catcher, url):
+        app.config["SMTP_URL"] = url
+        assert notify_worker.run_batch().email == 2
+        messages = catcher.wait_for(2)
+    assert sorted(m["To"] for m in messages) == ["alex@example.com", "blair@example.com"]
+    assert {m["Subject"] for m in messages} == {"Dr Rowe is linked"}

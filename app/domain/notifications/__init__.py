@@ -19,7 +19,7 @@ from app.domain.notifications.plan import (
     Plan,
     exercise_path,
     for_exercise,
-    for_homework_assigned,
+    for_homework,
     for_homework_done,
     for_sharing_changed,
     for_therapist_linked,
@@ -40,7 +40,7 @@ from app.domain.notifications.route import (
 __all__ = [
     "KINDS", "SWITCHES", "SWITCH_LABELS", "SWITCH_OF", "TIMELY",
     "Channel", "Kind", "Names", "Notice", "Plan", "Prefs", "Route", "Switch", "Wording",
-    "clock", "exercise_path", "for_exercise", "for_homework_assigned", "for_homework_done",
+    "clock", "exercise_path", "for_exercise", "for_homework", "for_homework_done",
     "for_sharing_changed", "for_therapist_linked", "minutes_of", "parse_off", "planned_prefix",
     "quiet_until", "route", "valid_timezone", "wording",
 ]

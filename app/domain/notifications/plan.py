@@ -50,6 +50,8 @@ class Plan:
 
     notices: tuple[Notice, ...] = ()
     withdraw: tuple[str, ...] = field(default=())
+    # Keys under a withdrawn prefix that still hold (a plan made again keeps its own).
+    keep: tuple[str, ...] = field(default=())
 
 
 def exercise_path(exercise_id: int) -> str:
@@ -125,19 +127,23 @@ def homework_path(homework_id: int) -> str:
     return "/"
 
 
-def for_homework_assigned(*, homework_id: int, partner_ids: Sequence[int], due: datetime,
-                          now: datetime) -> Plan:
-    """Homework due at ``due``: a kind word the day before, and once after it passed."""
+def for_homework(*, homework_id: int, partner_ids: Sequence[int], due: datetime,
+                 now: datetime) -> Plan:
+    """Homework due at ``due`` (assigned, or its date changed): a kind word the day before,
+    and once after it passed. Made again for a new date, the old date's reminders go."""
     notices = []
+    stamp = iso(due)
     for user_id in partner_ids:
         if due - DUE_AHEAD > now:
             notices.append(Notice(user_id=user_id, kind="homework_due",
-                                  key=f"hw:{homework_id}:due", path=homework_path(homework_id),
-                                  due=due - DUE_AHEAD))
+                                  key=f"hw:{homework_id}:{stamp}:due",
+                                  path=homework_path(homework_id), due=due - DUE_AHEAD))
         notices.append(Notice(user_id=user_id, kind="homework_overdue",
-                              key=f"hw:{homework_id}:overdue", path=homework_path(homework_id),
+                              key=f"hw:{homework_id}:{stamp}:overdue",
+                              path=homework_path(homework_id),
                               due=max(due + OVERDUE_AFTER, now)))
-    return Plan(notices=tuple(notices))
+    return Plan(notices=tuple(notices), withdraw=(f"hw:{homework_id}:",),
+                keep=tuple(sorted({n.key for n in notices})))
 
 
 def for_homework_done(*, homework_id: int) -> Plan:

@@ -22,7 +22,7 @@ from app.domain.notifications import (
     Names,
     Notice,
     for_exercise,
-    for_homework_assigned,
+    for_homework,
     for_homework_done,
     for_sharing_changed,
     for_therapist_linked,
@@ -118,16 +118,21 @@ def test_revealed_ratings_tell_the_partner_who_rated_first() -> None:
 
 def test_homework_is_mentioned_the_day_before_and_once_after_it_passed() -> None:
     due = T0 + timedelta(days=3)
-    plan = for_homework_assigned(homework_id=5, partner_ids=(A, B), due=due, now=T0)
+    plan = for_homework(homework_id=5, partner_ids=(A, B), due=due, now=T0)
     assert sorted((n.user_id, n.kind, n.due) for n in plan.notices) == [
         (A, "homework_due", due - timedelta(days=1)),
         (A, "homework_overdue", due + timedelta(hours=12)),
         (B, "homework_due", due - timedelta(days=1)),
         (B, "homework_overdue", due + timedelta(hours=12))]
     assert len({n.key for n in plan.notices if n.user_id == A}) == 2  # once each, never more
+    # Made again (edited), the same date keeps its reminders; a new date replaces them.
+    again = for_homework(homework_id=5, partner_ids=(A, B), due=due, now=T0 + timedelta(hours=1))
+    assert {n.key for n in again.notices} == {n.key for n in plan.notices}
+    assert again.withdraw == ("hw:5:",) and set(again.keep) == {n.key for n in plan.notices}
+    moved = for_homework(homework_id=5, partner_ids=(A, B), due=due + timedelta(days=2), now=T0)
+    assert not {n.key for n in moved.notices} & {n.key for n in plan.notices}
     assert for_homework_done(homework_id=5).withdraw == ("hw:5:",)
-    soon = for_homework_assigned(homework_id=6, partner_ids=(A,), due=T0 + timedelta(hours=3),
-                                 now=T0)
+    soon = for_homework(homework_id=6, partner_ids=(A,), due=T0 + timedelta(hours=3), now=T0)
     assert [n.kind for n in soon.notices] == ["homework_overdue"]
 
 
