@@ -13,10 +13,47 @@ from app.models.notification import Notification, NotificationSettings, PushSubs
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
 from app.models.session import UserSession
+from app.models.therapy import (
+    AccessEntry,
+    ConsentChange,
+    Homework,
+    HomeworkDone,
+    TherapistInvite,
+    TherapistProfile,
+    TherapistWatch,
+    TherapyLink,
+)
 from app.models.throttle import SignInThrottle
 from app.models.user import AuditEntry, EmailToken, Passkey, User, WebAuthnChallenge
 
-__all__ = ["AuditEntry", "ClientAction", "Couple", "CouplePrompt", "EmailToken", "Exercise",
-           "ExerciseEvent", "ExerciseRating", "Invite", "Membership", "Notification",
-           "NotificationSettings", "OutboxMessage", "PartnerStats", "Passkey", "Presence",
-           "PushSubscription", "SignInThrottle", "User", "UserSession", "WebAuthnChallenge"]
+__all__ = [
+    "AccessEntry",
+    "AuditEntry",
+    "ClientAction",
+    "ConsentChange",
+    "Couple",
+    "CouplePrompt",
+    "EmailToken",
+    "Exercise",
+    "ExerciseEvent",
+    "ExerciseRating",
+    "Homework",
+    "HomeworkDone",
+    "Invite",
+    "Membership",
+    "Notification",
+    "NotificationSettings",
+    "OutboxMessage",
+    "PartnerStats",
+    "Passkey",
+    "Presence",
+    "PushSubscription",
+    "SignInThrottle",
+    "TherapistInvite",
+    "TherapistProfile",
+    "TherapistWatch",
+    "TherapyLink",
+    "User",
+    "UserSession",
+    "WebAuthnChallenge",
+]

@@ -28,8 +28,9 @@ def init_realtime(app: Flask) -> None:
     """Bind Socket.IO to the app and register the namespaces."""
     from app.realtime.exercise import ExerciseNamespace
     from app.realtime.presence import PresenceNamespace
-    from app.realtime.sessions import close_sessions
-    from app.services.sessions import set_socket_closer
+    from app.realtime.publisher import SocketIOPublisher
+    from app.realtime.therapist import TherapistNamespace
+    from app.services import publisher
 
     socketio.init_app(
         app,
@@ -46,4 +47,5 @@ def init_realtime(app: Flask) -> None:
     )
     socketio.on_namespace(PresenceNamespace("/"))
     socketio.on_namespace(ExerciseNamespace("/exercise"))
-    set_socket_closer(app, close_sessions)
+    socketio.on_namespace(TherapistNamespace("/therapist"))
+    publisher.install(app, SocketIOPublisher())

@@ -71,7 +71,11 @@ def viewing(data: Any) -> str:
 
 
 class AuthedNamespace(Namespace):  # type: ignore[misc]
-    """Refuses anonymous connects; every event re-checks the user (a signed-out one is dropped)."""
+    """Refuses anonymous connects; every event re-checks the user (a signed-out one is dropped)
+    and their role: a partner's namespace refuses therapists, and the therapists' refuses
+    partners."""
+
+    roles: frozenset[str] = frozenset({"partner"})
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
@@ -83,6 +87,10 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
             audit.record("socket_refused", detail=self.namespace)
             # Flask-SocketIO's own exception: its message reaches the client's connect_error.
             raise ConnectionRefusedError("unauthorized")
+        if current_user.role not in self.roles:
+            audit.record("socket_refused", user_id=current_user.id,
+                         detail=f"{self.namespace} as {current_user.role}")
+            raise ConnectionRefusedError("forbidden")
         touch_session()
         presence.connected(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
                            session_key=current_session_hash(), viewing=viewing(auth))
@@ -122,6 +130,10 @@ def guarded(handler: F) -> F:
                 # The session ended elsewhere (signed out there, or from another device).
                 disconnect()
                 return error("unauthorized", "Your session has ended. Please sign in again.")
+            if current_user.role not in self.roles:
+                audit.record("forbidden", user_id=current_user.id,
+                             detail=f"{self.namespace} {handler.__name__} as {current_user.role}")
+                return error("forbidden", "This account can't do that here.")
             if not self.allow_event():
                 return error("rate_limited", "You're sending very fast. Please wait a moment.")
             return handler(self, *args)

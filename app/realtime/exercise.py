@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from app.domain.errors import DomainError
 from app.realtime.base import AuthedNamespace, enter_room, guarded
+from app.realtime.publisher import room_for
 from app.services import exercises
-from app.services.publisher import room_for
 
 JOIN_FIELDS = frozenset({"exercise_id", "after_seq"})
 ACT_FIELDS = frozenset({"exercise_id", "client_id", "type", "payload"})

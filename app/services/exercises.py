@@ -27,9 +27,9 @@ from app.models import (
     User,
 )
 from app.models.types import utcnow
-from app.services import audit, prompts
+from app.services import audit, homework, prompts, therapy
 from app.services.guard import judge_message
-from app.services.publisher import events_for, publish
+from app.services.publisher import announce, events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -46,6 +46,7 @@ class Outcome:
 
 
 def couple_of(user: User) -> Couple:
+    therapy.require_partner(user)
     couple = db.session.scalar(sa.select(Couple).join(
         Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
     if couple is None:
@@ -63,6 +64,7 @@ def live_exercise(couple_id: int) -> Exercise | None:
 
 def load_for(user: User, exercise_id: object) -> Exercise:
     """The exercise if ``user`` is one of its couple; otherwise 'not found' (no IDOR hints)."""
+    therapy.require_partner(user)
     if not isinstance(exercise_id, int) or isinstance(exercise_id, bool) or exercise_id < 1:
         raise DomainError("Which exercise? The id must be a positive whole number.",
                           code="invalid")
@@ -80,11 +82,13 @@ def state_of(exercise: Exercise) -> ex.ExerciseState:
     return ex.state_from_dict(exercise.state)
 
 
-def propose(user: User, payload: object) -> Exercise:
+def propose(user: User, payload: object, *, homework_id: object = None) -> Exercise:
     """Propose an exercise to the partner (one exercise in progress per couple), with a prompt
-    from the decks or one of the couple's own if they chose one."""
+    from the decks or one of the couple's own if they chose one; started from homework, it
+    counts for that homework once finished."""
     proposal = ex.parse_proposal(payload)
     couple = couple_of(user)
+    assigned = None if homework_id is None else homework.for_start(couple, homework_id)
     if live_exercise(couple.id) is not None:
         raise DomainError("You already have an exercise in progress. Finish or end it first.",
                           code="already_in_progress")
@@ -98,7 +102,8 @@ def propose(user: User, payload: object) -> Exercise:
         prompt_ref=prompt_ref, now=utcnow())
     exercise = Exercise(couple_id=couple.id, kind=state.kind, phase=state.phase,
                         state=ex.state_to_dict(state), seq=state.seq,
-                        prompt_ref=state.prompt_ref or None, **_summary(state))
+                        prompt_ref=state.prompt_ref or None,
+                        homework_id=None if assigned is None else assigned.id, **_summary(state))
     db.session.add(exercise)
     db.session.flush()
     rows = _event_rows(exercise.id, events)
@@ -261,6 +266,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
     _store(exercise, new_state, events, answers=answers,
            model_version=None if verdict is None else guard_model_version())
+    done = homework.record_done(exercise) if new_state.phase == "complete" and \
+        state.phase != "complete" else None
     db.session.add(ClientAction(exercise_id=exercise.id, client_id=client_id, user_id=user.id,
                                 ack=ack))
     try:
@@ -268,6 +275,8 @@ def _attempt(user: User, exercise_id: int, client_id: str, action: Any, *,
     except sa.exc.IntegrityError:
         raise _Conflict() from None
     publish(exercise_id, new_state, events, names)
+    if done is not None:
+        announce(done)
     return ack
 
 

@@ -1,40 +1,24 @@
 """Signed-in sessions: a row per device, made at sign-in, checked on every request and socket
 event, deleted at sign-out. Ending one closes exactly its live sockets, through a closer the
-real-time layer installs (services know no transport)."""
+publisher seam (services know no transport)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from app.domain.accounts import devices
 from app.domain.accounts.digest import stored_form
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, publisher
 
 # Last-seen is written at most this often per session, so requests are not all writes.
 TOUCH_EVERY = timedelta(seconds=60)
-_CLOSER = "attune.session_socket_closer"
-
-# Given the key hashes of ended sessions, close their live sockets (on whichever process).
-SocketCloser = Callable[[list[str]], None]
-
-
-def set_socket_closer(app: Flask, closer: SocketCloser) -> None:
-    """Install how ended sessions' sockets are closed (the real-time layer does this)."""
-    app.extensions[_CLOSER] = closer
-
-
-def _close_sockets(key_hashes: list[str]) -> None:
-    closer: SocketCloser | None = current_app.extensions.get(_CLOSER)
-    if closer is not None and key_hashes:
-        closer(key_hashes)
 
 
 def start(user: User, *, user_agent: str) -> str:
@@ -91,7 +75,7 @@ def _delete(key_hashes: list[str]) -> None:
     if key_hashes:
         db.session.execute(sa.delete(UserSession).where(UserSession.key_hash.in_(key_hashes)))
     db.session.commit()
-    _close_sockets(key_hashes)
+    publisher.close_sessions(key_hashes)
 
 
 def end_key(key: object) -> None:

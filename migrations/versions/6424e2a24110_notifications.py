@@ -1,7 +1,7 @@
 """notifications: settings, push subscriptions, the bell and its queue
 
 Revision ID: 6424e2a24110
-Revises: d9a6b3c2e7f1
+Revises: e5c7a1f3b9d2
 Create Date: 2026-12-05 18:50:04
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '6424e2a24110'
-down_revision = 'd9a6b3c2e7f1'
+down_revision = 'e5c7a1f3b9d2'
 branch_labels = None
 depends_on = None
 

@@ -27,7 +27,7 @@ EventType = Literal[
     "listener_message", "check", "confirmed", "turn_ended", "roles_swapped", "break_called",
     "ready", "resumed", "ended_early", "rated", "ratings_revealed", "completed",
     "moment_named", "guess_sealed", "guess_revealed", "accuracy_marked",
-    "round_wanted", "round_started",
+    "round_wanted", "round_started", "slip_marked", "reflection_claimed",
 ]
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 
@@ -66,6 +66,19 @@ class AccuracyMark:
     score: int
     missed: str
     at: datetime
+    round: int = 1  # another round brings new guesses with the same turn numbers
+
+
+@dataclass(frozen=True, slots=True)
+class TurnMessage:
+    """A listener message of the current turn, and what its two partners said about it since:
+    the speaker may mark a delivered one as a slip, the listener a held one as a reflection."""
+
+    seq: int
+    by: int
+    delivered: bool
+    # "" until someone answers it; then the slip the speaker marked, or "reflection".
+    feedback: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +124,8 @@ class ExerciseState:
     # Rounds of two turns: which one this is, and who would like another after it.
     round: int = 1
     round_wanted: tuple[int, ...] = ()
+    # The listener's messages of this turn (emptied when the turn ends), for slip marks.
+    messages: tuple[TurnMessage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,11 +259,16 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
                 "score": m.score,
                 "missed": m.missed,
                 "at": iso(m.at),
+                "round": m.round,
             }
             for m in state.marks
         ],
         "round": state.round,
         "round_wanted": list(state.round_wanted),
+        "messages": [
+            {"seq": m.seq, "by": m.by, "delivered": m.delivered, "feedback": m.feedback}
+            for m in state.messages
+        ],
     }
 
 
@@ -274,6 +294,12 @@ class _Reader:
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise CorruptStateError(f"{self.where}: {key!r} must be an int")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise CorruptStateError(f"{self.where}: {key!r} must be a bool")
         return value
 
     def opt_integer(self, key: str) -> int | None:
@@ -345,7 +371,14 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         marks.append(AccuracyMark(
             turn=mr.integer("turn"), speaker=mr.integer("speaker"), guesser=mr.integer("guesser"),
             score=mr.integer("score"), missed=mr.text("missed"), at=mr.dt("at"),
+            round=mr.opt_integer("round") or 1,  # marks kept before rounds counted
         ))
+    messages = []
+    for item in r.items("messages") if "messages" in data else []:
+        tr = _Reader(cast(Mapping[str, Any], item), "turn message")
+        messages.append(TurnMessage(seq=tr.integer("seq"), by=tr.integer("by"),
+                                    delivered=tr.boolean("delivered"),
+                                    feedback=tr.text("feedback")))
     return ExerciseState(
         kind=r.text("kind"),
         partners=(partners[0], partners[1]),
@@ -380,4 +413,5 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         marks=tuple(marks),
         round=r.integer("round") if "round" in data else 1,
         round_wanted=r.integers("round_wanted") if "round_wanted" in data else (),
+        messages=tuple(messages),
     )

@@ -19,6 +19,8 @@ SOON = timedelta(minutes=10)
 # Homework: the day before it is due, and half a day after it passed; then never again.
 DUE_AHEAD = timedelta(days=1)
 OVERDUE_AFTER = timedelta(hours=12)
+# Where partners see their therapist links and choose what each one sees.
+THERAPY_PATH = "/settings/therapists"
 # Events by which a partner hands the next move to the other during a turn.
 HANDS_OVER = frozenset({"shared", "listener_message", "check", "confirmed", "turn_ended",
                         "roles_swapped", "moment_named", "guess_sealed", "guess_revealed",
@@ -155,7 +157,7 @@ def for_therapist_linked(*, link_id: int, partner_ids: Sequence[int], now: datet
     """A therapist linked to the couple: both partners are told."""
     return Plan(notices=tuple(
         Notice(user_id=u, kind="therapist_linked", key=f"th:{link_id}:linked",
-               path="/settings", due=now) for u in partner_ids))
+               path=THERAPY_PATH, due=now) for u in partner_ids))
 
 
 def for_sharing_changed(*, actor_id: int, partner_ids: Sequence[int], change_id: int,
@@ -163,7 +165,7 @@ def for_sharing_changed(*, actor_id: int, partner_ids: Sequence[int], change_id:
     """A partner changed what is shared with the therapist: the other partner is told."""
     return Plan(notices=tuple(
         Notice(user_id=u, kind="sharing_changed", key=f"share:{change_id}",
-               path="/settings", due=now) for u in partner_ids if u != actor_id))
+               path=THERAPY_PATH, due=now) for u in partner_ids if u != actor_id))
 
 
 def utc(value: datetime) -> datetime:
