@@ -61,6 +61,14 @@ class PresenceNamespace(AuthedNamespace):
                 "away_after": presence.away_after_seconds()}
 
 
+    @guarded
+    def on_viewing(self, data: Any = None) -> dict[str, Any]:
+        """The tab came to the front or went to the back (or changed page): no beat, no
+        presence message, only what it shows now."""
+        presence.set_viewing(sid=request.sid, viewing=viewing(data))
+        return {"ok": True}
+
+
 def _presence(user_id: int, *, online: bool) -> dict[str, Any]:
     """A presence message: an ``online`` one holds for ``away_after`` seconds unless renewed."""
     return {"user_id": user_id, "online": online, "away_after": presence.away_after_seconds()}

@@ -51,6 +51,13 @@ def heartbeat(*, sid: str, user_id: int, namespace: str = "/", session_key: str 
     db.session.commit()
 
 
+def set_viewing(*, sid: str, viewing: str) -> None:
+    """A live socket's tab now shows ``viewing`` ("" when hidden). A socket already gone
+    stays gone: a tab being closed says it is hidden after its socket closed."""
+    db.session.execute(sa.update(Presence).where(Presence.sid == sid).values(viewing=viewing))
+    db.session.commit()
+
+
 def sockets_of_sessions(session_keys: list[str]) -> list[tuple[str, str]]:
     """The (sid, namespace) pairs of the live sockets opened from these sessions."""
     if not session_keys:

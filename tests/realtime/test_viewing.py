@@ -46,5 +46,14 @@ def test_a_tab_says_which_page_it_shows_and_when_it_goes_to_the_background(
         assert beat(odd)["ok"]
         assert viewing_of(blair_id) == [""]
     with app.app_context():
+        assert client.emit("viewing", {"page": "/settings", "visible": False}, namespace="/",
+                           callback=True) == {"ok": True}
+        assert viewing_of(blair_id) == [""]
+        client.emit("viewing", {"page": "/settings", "visible": True}, namespace="/",
+                    callback=True)
+        assert viewing_of(blair_id) == ["/settings"]
         client.disconnect(namespace="/")
+    assert viewing_of(blair_id) == []
+    # A tab that says it went to the back after its socket closed does not come back.
+    presence.set_viewing(sid="gone", viewing="")
     assert viewing_of(blair_id) == []

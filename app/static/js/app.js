@@ -142,7 +142,8 @@ export function presenceSocket() {
       if (socket.connected) beat = setTimeout(beatNow, every * 1000);
     });
   };
-  document.addEventListener("visibilitychange", () => { if (socket.connected) beatNow(); });
+  // Front or back: only what the tab shows changes (a closing tab must not count as here).
+  document.addEventListener("visibilitychange", () => { if (socket.connected) socket.emit("viewing", where()); });
   followBell(socket);
   socket.on("connect", () => { showConnection("online"); beatNow(); });
   socket.on("disconnect", () => { showConnection(navigator.onLine ? "connecting" : "offline"); clearTimeout(beat); });
