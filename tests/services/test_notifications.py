@@ -86,21 +86,22 @@ def test_a_proposal_is_emailed_to_the_partner_once_with_the_right_link(
 def test_nothing_anyone_wrote_reaches_a_notification(app: Flask, pair: tuple[User, User]
                                                       ) -> None:
     alex, blair = pair
-    exercise_id = propose(alex)
-    act(blair, exercise_id, "accept")
-    act(alex, exercise_id, "share", {"text": SECRET})
-    act(blair, exercise_id, "say", {"text": f"It sounds like {SECRET}"})
-    act(alex, exercise_id, "end_turn")
-    act(blair, exercise_id, "share", {"text": SECRET.upper()})
-    act(blair, exercise_id, "end_turn")
-    act(alex, exercise_id, "rate", {"seen": 4, "understood": 5, "note": SECRET})
-    act(blair, exercise_id, "rate", {"seen": 3, "understood": 4, "note": SECRET})
-    everything = rows(alex) + rows(blair)
-    assert {n.kind for n in everything} >= {"proposed", "waiting", "ratings_revealed"}
     with smtp_server() as (catcher, url):
-        app.config.update(SMTP_URL=url)
-        notify_worker.run_batch()
-        catcher.wait_for(len(everything))
+        app.config["SMTP_URL"] = url
+        exercise_id = propose(alex)
+        steps = [(blair, "accept", {}), (alex, "share", {"text": SECRET}),
+                 (blair, "say", {"text": f"It sounds like {SECRET}"}), (alex, "end_turn", {}),
+                 (blair, "share", {"text": SECRET.upper()}), (blair, "end_turn", {}),
+                 (alex, "rate", {"seen": 4, "understood": 5, "note": SECRET}),
+                 (blair, "rate", {"seen": 3, "understood": 4, "note": SECRET})]
+        sent = notify_worker.run_batch().email
+        for who, type_, payload in steps:
+            act(who, exercise_id, type_, payload)
+            sent += notify_worker.run_batch().email  # each goes out as it happens
+        everything = rows(alex) + rows(blair)
+        assert {n.kind for n in everything} >= {"proposed", "waiting", "ratings_revealed"}
+        assert sent == len(everything) >= 5
+        catcher.wait_for(sent)
         for message in catcher.messages:
             assert SECRET.lower() not in message.as_string().lower()
     for n in everything:
@@ -240,3 +241,22 @@ def test_a_linked_therapist_is_named_and_both_partners_are_told(
         messages = catcher.wait_for(2)
     assert sorted(m["To"] for m in messages) == ["alex@example.com", "blair@example.com"]
     assert {m["Subject"] for m in messages} == {"Dr Rowe is linked"}
+
+
+def test_a_proposal_held_for_the_morning_is_not_sent_once_it_is_cancelled(
+        app: Flask, pair: tuple[User, User]) -> None:
+    alex, blair = pair
+    now = utcnow()
+    notifications.save_prefs(blair.id, {
+        **ALL_ON, "email": "1", "timezone": "UTC", "quiet": "1",
+        "quiet_start": (now - timedelta(hours=1)).strftime("%H:%M"),
+        "quiet_end": (now + timedelta(hours=1)).strftime("%H:%M")})
+    exercise_id = propose(alex)
+    assert notify_worker.run_batch().later == 1
+    act(alex, exercise_id, "cancel")
+    (row,) = rows(blair)
+    assert row.status == "withdrawn"
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)  # the morning came
+    db.session.commit()
+    assert notify_worker.run_batch().handled == 0
+    assert notifications.inbox(blair.id) == []

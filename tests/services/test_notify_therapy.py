@@ -82,3 +82,9 @@ def test_withdrawn_homework_takes_its_reminders_with_it(app: Flask, couple: Any)
     assert {s for _, s in told(alex, "homework_due", "homework_overdue")} == {"pending"}
     homework.withdraw(dr, hw_id)
     assert {s for _, s in told(alex, "homework_due", "homework_overdue")} == {"withdrawn"}
+
+
+def test_partners_have_a_bell_and_therapists_do_not(app: Flask, couple: Any) -> None:
+    therapist_browser, _ = make_therapist(app, email="dr.lee@example.com", name="Dr Lee")
+    assert 'id="bell"' not in therapist_browser.get("/therapist").get_data(as_text=True)
+    assert 'id="bell"' in couple[0].get("/").get_data(as_text=True)

@@ -34,6 +34,8 @@ def bell() -> dict[str, object]:
     """Every signed-in page shows the bell with its count."""
     if not has_request_context() or not current_user or not current_user.is_authenticated:
         return {}  # mail rendered by the worker has no visitor
+    if getattr(current_user, "role", "partner") != "partner":
+        return {}  # therapists are told nothing here: their dashboard shows each couple
     return {"bell_unread": notifications.unread_count(current_user.id)}
 
 

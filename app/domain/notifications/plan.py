@@ -93,11 +93,16 @@ def for_exercise(*, exercise_id: int, state: ExerciseState, events: Sequence[Eve
                         if at - SOON > now:
                             tell(user_id, "starts_soon", f"planned:{stamp}:soon", due=at - SOON)
                         tell(user_id, "starts_now", f"planned:{stamp}:now", due=at)
-            case "started" | "declined" | "cancelled" | "ended_early":
-                withdraw.append(planned_prefix(exercise_id))
-                if event.type == "started" and other is not None and state.phase == "active":
+            case "started":
+                # The invitation and the planned time are answered; not sent if still waiting.
+                withdraw.extend((planned_prefix(exercise_id), f"ex:{exercise_id}:proposed"))
+                if other is not None and state.phase == "active":
                     # The one who started it (or accepted) is in; the other is awaited.
                     tell(other, "waiting", f"waiting:{state.turn}:{event.seq}")
+            case "declined" | "cancelled" | "ended_early" | "completed":
+                # Over: whatever about it has not gone out yet (say, waiting for the morning)
+                # would be stale. What these same events call for is added after this.
+                withdraw.append(f"ex:{exercise_id}:")
             case "ready" if state.phase == "on_break" and other is not None \
                     and other not in state.ready:
                 tell(other, "partner_ready", f"ready:{event.seq}")

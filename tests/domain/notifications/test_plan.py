@@ -59,8 +59,9 @@ def test_a_proposal_tells_the_partner_only_and_home_counts_as_looking() -> None:
 
 def test_accepting_tells_the_proposer_their_partner_is_waiting() -> None:
     state, _ = start()
-    _, notices, _ = step(state, B, Accept())
+    _, notices, withdraw = step(state, B, Accept())
     assert [(n.user_id, n.kind) for n in notices] == [(A, "waiting")]
+    assert f"ex:{EX}:proposed" in withdraw  # answered: an invitation not yet sent is not sent
 
 
 def test_sharing_nudges_the_listener_once_per_turn_not_per_line() -> None:
@@ -86,7 +87,7 @@ def test_a_planned_time_gives_both_partners_two_reminders_and_a_new_time_withdra
     assert withdraw == (planned_prefix(EX),)
     assert all(n.key.startswith(planned_prefix(EX)) for n in notices)
     _, _, withdraw = step(state, A, Cancel())
-    assert withdraw == (planned_prefix(EX),)
+    assert withdraw == (f"ex:{EX}:",)  # everything about it still waiting to go out
 
 
 def test_a_time_less_than_ten_minutes_away_gets_only_the_at_time_reminder() -> None:
