@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from app.domain.errors import DomainError
 from app.domain.notifications.kinds import SWITCH_OF, SWITCHES, TIMELY, Kind, Switch
+from app.domain.therapy import schedule
 
 Channel = Literal["push", "email"]
 Reason = Literal["looking", "switched_off", "quiet", "no_channel"]
@@ -44,16 +46,16 @@ class Route:
 def zone(name: str) -> ZoneInfo:
     """The person's time zone; an unknown name falls back to UTC."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return schedule.zone(name)  # the one rule for which names are time zones
+    except DomainError:
         return ZoneInfo("UTC")
 
 
 def valid_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone this machine knows."""
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        schedule.zone(name)
+    except DomainError:
         return False
     return True
 
