@@ -20,7 +20,7 @@ from app.domain import notifications as nt
 from app.extensions import db
 from app.models import Notification, PushSubscription, User
 from app.models.types import utcnow
-from app.services import mail, presence, webpush
+from app.services import mail, presence, publisher, webpush
 from app.services.notifications import prefs_of
 
 log = logging.getLogger("attune.notify")
@@ -40,6 +40,7 @@ class Stats:
     retry: int = 0
     gone: int = 0
     outcomes: list[str] = field(default_factory=list)
+    bells: set[int] = field(default_factory=set)  # people with something new in the bell
 
     @property
     def handled(self) -> int:
@@ -67,6 +68,8 @@ def run_batch(*, limit: int = BATCH) -> Stats:
             break
         try:
             outcome = _handle(row, stats)
+            if row.outcome != "looking" and outcome != "later":
+                stats.bells.add(row.user_id)
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -76,6 +79,12 @@ def run_batch(*, limit: int = BATCH) -> Stats:
         stats.outcomes.append(outcome)
     if stats.email:
         mail.send_queued()
+    if stats.bells and current_app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        # Scaled out, the web processes hear this through the message queue: bells update
+        # when a planned reminder comes due. (On the embedded default the page's next load
+        # shows it.)
+        for user_id in sorted(stats.bells):
+            publisher.bell(user_id)
     return stats
 
 

@@ -260,3 +260,32 @@ def test_a_proposal_held_for_the_morning_is_not_sent_once_it_is_cancelled(
     db.session.commit()
     assert notify_worker.run_batch().handled == 0
     assert notifications.inbox(blair.id) == []
+
+
+def test_the_worker_updates_bells_through_the_publisher_when_scaled_out(
+        app: Flask, pair: tuple[User, User]) -> None:
+    from app.services import publisher
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.bells: list[tuple[int, int]] = []
+
+        def inbox(self, user_id: int, unread: int) -> None:
+            self.bells.append((user_id, unread))
+
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
+
+    alex, blair = pair
+    recorder = Recorder()
+    publisher.install(app, recorder)  # type: ignore[arg-type]
+    propose(alex)
+    assert recorder.bells == [(blair.id, 1)]  # from the web process, as it happened
+    recorder.bells.clear()
+    notify_worker.run_batch()
+    assert recorder.bells == []  # one process, no message queue: nobody else to tell
+    app.config["SOCKETIO_MESSAGE_QUEUE"] = "redis://127.0.0.1:6379/15"
+    db.session.execute(sa.update(Notification).values(status="pending", next_attempt_at=utcnow()))
+    db.session.commit()
+    notify_worker.run_batch()
+    assert recorder.bells == [(blair.id, 1)]
