@@ -45,8 +45,11 @@ test-fast: dev-install
 	node --test tests/js/
 	$(BIN)/pytest -q -m "not browser and not scaleout"
 
+# The guard's accuracy, times, start-up and memory; live share -> push with the encoder against
+# the rules-only guard (PostgreSQL and Redis on 127.0.0.1, as for bench-history); the history.
 bench: dev-install
 	$(BIN)/python benchmarks/guard_bench.py
+	$(BIN)/python benchmarks/guard_realtime_bench.py
 	$(BIN)/python benchmarks/history_bench.py
 	$(BIN)/python benchmarks/notify_bench.py
 
