@@ -30,7 +30,10 @@ dev-install: $(VENV)/.dev-installed node_modules/.installed
 migrate: install
 	$(BIN)/flask --app wsgi db upgrade
 
+# The notification worker runs beside the app and stops with it.
 run: migrate
+	$(BIN)/flask --app wsgi notify worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SOCKETIO_ASYNC_MODE=threading $(BIN)/python -m app
 
 test: dev-install
@@ -48,6 +51,7 @@ bench: dev-install
 	$(BIN)/python benchmarks/guard_bench.py
 	$(BIN)/python benchmarks/guard_realtime_bench.py
 	$(BIN)/python benchmarks/history_bench.py
+	$(BIN)/python benchmarks/notify_bench.py
 
 # One couple with 1,000 exercises (40,000 events) on PostgreSQL: page times, queries, export.
 bench-history: dev-install

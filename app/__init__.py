@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_realtime(app)
+    register_notifications(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -71,13 +72,14 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.exercises import bp as exercises_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.mydata import bp as mydata_bp
+    from app.blueprints.notifications import bp as notifications_bp
     from app.blueprints.pairing import bp as pairing_bp
     from app.blueprints.settings import bp as settings_bp
     from app.blueprints.sharing import bp as sharing_bp
     from app.blueprints.therapist import bp as therapist_bp
 
     for bp in (main_bp, auth_bp, pairing_bp, settings_bp, exercises_bp, mydata_bp, sharing_bp,
-               therapist_bp):
+               therapist_bp, notifications_bp):
         app.register_blueprint(bp)
 
 
@@ -86,6 +88,13 @@ def register_realtime(app: Flask) -> None:
     from app.realtime import init_realtime
 
     init_realtime(app)
+
+
+def register_notifications(app: Flask) -> None:
+    """Reminders and partner alerts hear the therapy events they notify about."""
+    from app.services.notify_therapy import subscribe_all
+
+    subscribe_all(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -99,6 +108,8 @@ def register_commands(app: Flask) -> None:
     """Add the ``flask`` subcommands."""
     from app.cli.guard import guard_cli
     from app.cli.mail import mail_cli
+    from app.cli.notify import notify_cli
 
     app.cli.add_command(guard_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(notify_cli)

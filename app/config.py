@@ -159,6 +159,14 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_URL": smtp_url,
         "MAIL_FROM": env.get("MAIL_FROM") or f"Attune <no-reply@{mail_host or 'localhost'}>",
         "MAIL_DIR": env.get("MAIL_DIR") or str(INSTANCE_DIR / "mail"),
+        # Web Push: the VAPID private key (PEM; `flask notify keys` makes one). Development makes
+        # one in instance/ on first use; production without it sends email instead of push.
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
+        # Plain-http push endpoints on loopback: a push service stand-in, never in production.
+        "PUSH_ALLOW_LOOPBACK": not production,
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT") or
+        f"mailto:no-reply@{mail_host or 'localhost'}",
+        "PORT": port,
         "SOCKETIO_MESSAGE_QUEUE": redis_url or None,
         # Redis pub/sub ignores the db number: deployments sharing a Redis need their own channel.
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "attune"),

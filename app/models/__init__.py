@@ -9,6 +9,7 @@ from app.models.exercise import (
     PartnerStats,
 )
 from app.models.mail import OutboxMessage
+from app.models.notification import Notification, NotificationSettings, PushSubscription
 from app.models.presence import Presence
 from app.models.prompt import CouplePrompt
 from app.models.session import UserSession
@@ -40,10 +41,13 @@ __all__ = [
     "HomeworkDone",
     "Invite",
     "Membership",
+    "Notification",
+    "NotificationSettings",
     "OutboxMessage",
     "PartnerStats",
     "Passkey",
     "Presence",
+    "PushSubscription",
     "SignInThrottle",
     "TherapistInvite",
     "TherapistProfile",

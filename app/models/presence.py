@@ -23,3 +23,6 @@ class Presence(db.Model):  # type: ignore[name-defined,misc]
     # The session record's key hash the socket was opened from: ending it closes exactly these.
     session_key: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The page this socket's tab shows while it is in front ("" when hidden or unknown):
+    # someone already looking at what happened is not sent a notification about it.
+    viewing: Mapped[str] = mapped_column(sa.String(200), default="")

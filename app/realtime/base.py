@@ -63,6 +63,13 @@ def server_error(namespace: str, event: str) -> dict[str, Any]:
     return error("server_error", MESSAGES[500], request_id=request_id)
 
 
+def viewing(data: Any) -> str:
+    """The page a client says its tab shows, if the tab is in front ("" otherwise)."""
+    if not isinstance(data, dict) or data.get("visible") is False:
+        return ""
+    return presence.clean_page(data.get("page"))
+
+
 class AuthedNamespace(Namespace):  # type: ignore[misc]
     """Refuses anonymous connects; every event re-checks the user (a signed-out one is dropped)
     and their role: a partner's namespace refuses therapists, and the therapists' refuses
@@ -86,7 +93,7 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
             raise ConnectionRefusedError("forbidden")
         touch_session()
         presence.connected(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=current_session_hash())
+                           session_key=current_session_hash(), viewing=viewing(auth))
         self.joined(current_user.id)
 
     def joined(self, user_id: int) -> None:

@@ -8,7 +8,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import emit
 
-from app.realtime.base import AuthedNamespace, enter_room, guarded
+from app.realtime.base import AuthedNamespace, enter_room, guarded, viewing
 from app.security import current_session_hash
 from app.services import presence
 from app.services.pairing import active_couple
@@ -47,16 +47,26 @@ class PresenceNamespace(AuthedNamespace):
     def on_heartbeat(self, data: Any = None) -> dict[str, Any]:
         """Keep this socket counted as online, and renew the partner's view of it.
 
-        The answer tells the client when to beat next, so the interval is the server's.
+        The answer tells the client when to beat next, so the interval is the server's. The
+        beat says which page the tab shows and whether it is in front (for notifications).
         """
         presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=current_session_hash())
+                           session_key=current_session_hash(),
+                           viewing=viewing(data) if isinstance(data, dict) and data else None)
         couple = active_couple(current_user.id)
         if couple is not None:
             emit("presence", _presence(current_user.id, online=True), to=f"couple:{couple.id}",
                  include_self=False)
         return {"ok": True, "every": presence.heartbeat_seconds(),
                 "away_after": presence.away_after_seconds()}
+
+
+    @guarded
+    def on_viewing(self, data: Any = None) -> dict[str, Any]:
+        """The tab came to the front or went to the back (or changed page): no beat, no
+        presence message, only what it shows now."""
+        presence.set_viewing(sid=request.sid, viewing=viewing(data))
+        return {"ok": True}
 
 
 def _presence(user_id: int, *, online: bool) -> dict[str, Any]:

@@ -80,3 +80,7 @@ class SocketIOPublisher:
                     socketio.server.disconnect(sid, namespace=THERAPIST_NAMESPACE)
                 except (KeyError, ValueError):
                     pass
+
+    def inbox(self, user_id: int, unread: int) -> None:
+        """Update the bell on the person's open pages."""
+        socketio.emit("inbox", {"unread": unread}, to=f"user:{user_id}", namespace="/")

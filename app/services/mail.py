@@ -42,6 +42,8 @@ SUBJECTS: dict[str, str] = {
     "email_confirm": "Confirm your new email address for Attune",
     "email_change_requested": "Your Attune email address is about to change",
     "email_changed": "Your Attune email address was changed",
+    # A notification for someone without push: its subject is the notification's title.
+    "notice": "{title}",
 }
 TRIES_NOW = 2            # attempts within the request that queued the message
 RETRY_PAUSE = 0.5        # seconds between them
@@ -63,14 +65,15 @@ def compose(*, to: str, kind: str, context: dict[str, str]) -> EmailMessage:
         raise ValueError(f"unknown kind of mail: {kind}")
     msg = EmailMessage(policy=SMTP)
     sender = current_app.config["MAIL_FROM"]
-    msg["Subject"] = SUBJECTS[kind]
+    subject = SUBJECTS[kind].format(**context)  # only "notice" has a field: its title
+    msg["Subject"] = subject
     msg["From"] = sender
     msg["To"] = to
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(render_template(f"mail/{kind}.txt", **context))
-    msg.add_alternative(render_template(f"mail/{kind}.html", subject=SUBJECTS[kind], **context),
+    msg.add_alternative(render_template(f"mail/{kind}.html", subject=subject, **context),
                         subtype="html")
     return msg
 

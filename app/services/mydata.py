@@ -31,8 +31,11 @@ from app.models import (
     ExerciseRating,
     Invite,
     Membership,
+    Notification,
+    NotificationSettings,
     OutboxMessage,
     Passkey,
+    PushSubscription,
     User,
     WebAuthnChallenge,
 )
@@ -88,7 +91,8 @@ def export_json(user_id: int) -> Iterator[str]:
     account = {"name": user.display_name, "email": user.email,
                "created_at": _iso(user.created_at),
                "passkeys": [{"name": p.name, "created_at": _iso(p.created_at),
-                             "last_used_at": _iso(p.last_used_at)} for p in user.passkeys]}
+                             "last_used_at": _iso(p.last_used_at)} for p in user.passkeys],
+               "notifications": _notifications(user_id)}
     couples = []
     for c in db.session.scalars(sa.select(Couple).where(sa.or_(
             Couple.partner_a_id == user_id, Couple.partner_b_id == user_id))):
@@ -116,6 +120,23 @@ def export_json(user_id: int) -> Iterator[str]:
             yield ("" if first else ",") + json.dumps(item)
             first = False
     yield "]}"
+
+
+def _notifications(user_id: int) -> dict[str, Any]:
+    """Your notification choices, how many devices get push, and what Attune told you."""
+    from app.services.notifications import prefs_of
+
+    prefs = prefs_of(user_id)
+    told = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user_id, Notification.status != "withdrawn")
+        .order_by(Notification.id))
+    return {"off": sorted(prefs.off), "push": prefs.push, "email": prefs.email,
+            "quiet_start": prefs.quiet_start, "quiet_end": prefs.quiet_end,
+            "timezone": prefs.timezone,
+            "push_devices": db.session.scalar(sa.select(sa.func.count(PushSubscription.id))
+                                              .where(PushSubscription.user_id == user_id)),
+            "sent": [{"kind": n.kind, "title": n.title, "body": n.body, "due_at": _iso(n.due_at),
+                      "how": n.outcome, "seen_at": _iso(n.read_at)} for n in told]}
 
 
 def _event_json(s: ex.Shown) -> dict[str, Any]:
@@ -220,7 +241,10 @@ def delete_account(user: User, *, password: object, signed_in_at: datetime | Non
     for model, column in ((ClientAction, ClientAction.user_id), (Passkey, Passkey.user_id),
                           (Invite, Invite.inviter_id),
                           (WebAuthnChallenge, WebAuthnChallenge.user_id),
-                          (Membership, Membership.user_id)):
+                          (Membership, Membership.user_id),
+                          (PushSubscription, PushSubscription.user_id),
+                          (Notification, Notification.user_id),
+                          (NotificationSettings, NotificationSettings.user_id)):
         db.session.execute(sa.delete(model).where(column == uid))
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.user_id == uid).values(ip=""))
     # Mail not yet sent to this address, and its pending email links, go too.

@@ -10,6 +10,7 @@ raise them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from flask import Flask, current_app, has_app_context
 
 from app.domain import exercises as ex
 
+log = logging.getLogger("attune.publisher")
 _KEY = "attune.publisher"
 _SUBSCRIBERS = "attune.publisher.subscribers"
 
@@ -59,6 +61,9 @@ class Publisher(Protocol):
         """Update open screens after a therapist/couple event; a withdrawal closes the
         therapist's affected sockets."""
 
+    def inbox(self, user_id: int, unread: int) -> None:
+        """Update the bell (its count of new notifications) on the person's open pages."""
+
 
 def install(app: Flask, publisher: Publisher) -> None:
     """Make ``publisher`` the app's implementation (the real-time layer calls this)."""
@@ -87,6 +92,42 @@ def publish(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event],
     publisher = _current()
     if publisher is not None:
         publisher.exercise(exercise_id, state, events, names)
+    notify(exercise_id, state, events, names)
+
+
+def notify(exercise_id: int, state: ex.ExerciseState, events: list[ex.Event],
+           names: Mapping[int, str]) -> None:
+    """Record the notifications an exercise's events call for (the worker sends them when
+    due), and update the bell of anyone with something new. The action itself is already
+    stored, so a failure here is logged, never turned into the action's failure."""
+    from app.services import notifications
+
+    told(lambda: notifications.exercise_events(exercise_id, state, events, names),
+          f"exercise {exercise_id}")
+
+
+def told(record: Callable[[], list[int]], what: str) -> None:
+    """Run ``record`` (it stores notifications and commits), then update the bells of the
+    people it returns; a failure is logged and rolled back, never raised."""
+    from app.extensions import db
+
+    try:
+        people = record()
+    except Exception:  # logged with its traceback; what happened stands
+        db.session.rollback()
+        log.exception("notifications for %s not recorded", what)
+        return
+    for user_id in sorted(set(people)):
+        bell(user_id)
+
+
+def bell(user_id: int) -> None:
+    """Tell the person's open pages how many new notifications they have."""
+    from app.services.notifications import unread_count
+
+    publisher = _current()
+    if publisher is not None:
+        publisher.inbox(user_id, unread_count(user_id))
 
 
 def paired(couple: Any) -> None:

@@ -42,6 +42,9 @@ PRIVATE = [
     ("GET", "/prompts"), ("POST", "/prompts"), ("POST", "/prompts/1/delete"),
     ("GET", "/api/prompts"), ("GET", "/api/prompts/surprise"), ("POST", "/api/prompts"),
     ("POST", "/api/prompts/1/delete"),
+    ("GET", "/notifications"), ("POST", "/notifications/read"), ("GET", "/api/push/key"),
+    ("POST", "/api/push/subscribe"), ("POST", "/api/push/unsubscribe"),
+    ("POST", "/settings/notifications"),
     # Therapists and sharing (tests/blueprints/test_therapists.py checks each role).
     ("GET", "/therapist"), ("POST", "/therapist/invites"), ("GET", "/therapist/couples/1"),
     ("POST", "/therapist/couples/1/homework"), ("GET", "/therapist/homework/1"),
@@ -109,7 +112,8 @@ def test_gets_have_no_side_effects(couple: Any) -> None:
     alex, blair, _c = couple
     counts_before = (db.session.scalar(sa.select(sa.func.count(Exercise.id))),
                      db.session.scalar(sa.select(sa.func.count(Passkey.id))))
-    for path in ("/", "/pair", "/pair/unpair", "/settings", "/exercises", "/history"):
+    for path in ("/", "/pair", "/pair/unpair", "/settings", "/exercises", "/history",
+                 "/notifications"):
         assert alex.get(path).status_code in (200, 302)
     assert blair.get("/").status_code == 200
     assert "Alex &amp; Blair" in blair.get("/").get_data(as_text=True) or \

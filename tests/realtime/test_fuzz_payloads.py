@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.models import Exercise
+from app.models import Exercise, Presence
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
@@ -61,3 +62,26 @@ def test_arbitrary_join_payloads_get_clear_errors(app: Any, sockets: Any,
         assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "not_found"}
 
     check()
+
+
+def test_arbitrary_heartbeat_and_viewing_payloads_never_break_presence(
+        app: Any, couple: Any, monkeypatch: Any) -> None:
+    from tests.realtime.conftest import Socket
+
+    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)
+    alex, _blair, _c = couple
+    s = Socket(app, alex, namespace="/")
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(event=st.sampled_from(["heartbeat", "viewing"]), data=json_values)
+    def check(event: str, data: Any) -> None:
+        ack = s.emit(event, data)
+        assert ack["ok"] is True
+        with app.app_context():
+            pages = [p.viewing for p in db.session.scalars(sa.select(Presence))]
+        assert all(p == "" or (p.startswith("/") and not p.startswith("//") and len(p) <= 200)
+                   for p in pages), pages
+
+    check()
+    s.disconnect()

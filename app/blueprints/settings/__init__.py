@@ -30,7 +30,10 @@ def index() -> ResponseReturnValue:
 
 def _page(status: int = 200, **context: object) -> ResponseReturnValue:
     """The settings page with everything it lists; ``context`` adds errors and typed values."""
+    from app.blueprints.notifications import settings_context
+
     context.setdefault("errors", {})
+    context.update(settings_context(current_user.id))
     return render_template("settings/index.html", passkeys=current_user.passkeys,
                            devices=sessions.of_user(current_user),
                            this_session=current_session_id(), **context), status

@@ -129,20 +129,39 @@ export function showConnection(state) {
 /** One shared socket per page for presence; exercise screens open their own namespace.
  *  The heartbeat's answer says when to beat next, so the interval is the server's. */
 export function presenceSocket() {
-  const socket = io("/", { transports: ["websocket", "polling"] });
+  // Which page this tab shows, and whether it is in front: someone already looking at what
+  // happened is not sent a notification about it.
+  const where = () => ({ page: location.pathname, visible: document.visibilityState === "visible" });
+  const socket = io("/", { transports: ["websocket", "polling"], auth: (cb) => cb(where()) });
   let beat;
   let every = 25; // seconds, until the server says otherwise
   const beatNow = () => {
     clearTimeout(beat);
-    socket.timeout(10000).emit("heartbeat", {}, (err, ack) => {
+    socket.timeout(10000).emit("heartbeat", where(), (err, ack) => {
       if (Number(ack?.every) > 0) every = Number(ack.every);
       if (socket.connected) beat = setTimeout(beatNow, every * 1000);
     });
   };
+  // Front or back: only what the tab shows changes (a closing tab must not count as here).
+  document.addEventListener("visibilitychange", () => { if (socket.connected) socket.emit("viewing", where()); });
+  followBell(socket);
   socket.on("connect", () => { showConnection("online"); beatNow(); });
   socket.on("disconnect", () => { showConnection(navigator.onLine ? "connecting" : "offline"); clearTimeout(beat); });
   socket.on("connect_error", () => showConnection(navigator.onLine ? "connecting" : "offline"));
   return socket;
+}
+
+/** The bell's count follows new notifications while a live socket is open. */
+function followBell(socket) {
+  socket.on("inbox", (msg) => {
+    const bell = document.getElementById("bell");
+    if (!bell) return;
+    const count = Number(msg?.unread) || 0;
+    const badge = bell.querySelector(".bell-count");
+    badge.textContent = count > 9 ? "9+" : String(count);
+    badge.hidden = count === 0;
+    bell.setAttribute("aria-label", count ? `Notifications: ${count} new` : "Notifications");
+  });
 }
 
 /**
