@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: install dev-install run migrate test test-fast bench bench-history lighthouse clean
+.PHONY: install dev-install run migrate test test-fast bench bench-history bench-load lighthouse clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench: dev-install
 # One couple with 1,000 exercises (40,000 events) on PostgreSQL: page times, queries, export.
 bench-history: dev-install
 	$(BIN)/python benchmarks/history_bench.py
+
+# One gunicorn/gevent process on PostgreSQL + Redis against a bare Flask-SocketIO relay:
+# push latency per N couples, capacity (p99 <= 100 ms, no errors), the ratio, a py-spy profile.
+# BENCH_ARGS, e.g. "--steps 25,50,75 --seconds 10" or "--smoke".
+bench-load: dev-install
+	$(BIN)/python benchmarks/load_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
