@@ -13,7 +13,7 @@ each), then ``benchmarks/load/client.py`` — a separate asyncio process — dri
 WebSockets: the speaker shares and the listener reflects (through the guard) in turn, each
 partner about once a second.
 
-For each N (steps of 25 couples, then 50) the two servers run one after the other, alternating
+For each N (10, then steps of 25 couples, then 50) the two servers run one after the other, alternating
 which goes first, so machine noise hits both: push latency p50/p95/p99/max, errors, the server
 worker's CPU and memory, the client's CPU, the load average. **Capacity** is the largest N with
 p99 ≤ 100 ms and no errors; a server stops climbing after two failed steps in a row. Prints the
@@ -48,7 +48,7 @@ BIN = Path(sys.executable).parent
 PG = os.environ.get("ATTUNE_BENCH_PG", "127.0.0.1:5432")
 REDIS_HOST = "127.0.0.1"
 P99_LIMIT_MS = 100.0
-DEFAULT_STEPS = [25, 50, 75, 100] + list(range(150, 801, 50))
+DEFAULT_STEPS = [10, 25, 50, 75, 100] + list(range(150, 801, 50))
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 USER_AGENT = "attune-load-bench/1"
 
@@ -305,6 +305,7 @@ def profile(dep: Deployment, n: int, seconds: float, warmup: float) -> dict[str,
     out = dep.tmp / "profile.txt"
     recorder = subprocess.Popen(
         [spy, "record", "-p", str(server.worker_pid), "--nonblocking", "--function",
+         "--full-filenames",
          "-d", str(int(seconds + warmup)), "-f", "raw", "-o", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     result = run_step(dep, "attune", n, seconds, warmup, 999)
@@ -331,12 +332,13 @@ PACKAGES = ("sqlalchemy", "psycopg", "flask_login", "flask_socketio", "socketio"
 
 def _package(frame: str) -> str:
     where = frame.partition(" (")[2]
-    if "/app/" in where:
+    if where.startswith(str(ROOT / "app")):
         return "attune (app/)"
     for pkg in PACKAGES:
-        if f"/{pkg}/" in where or f"/{pkg}." in where:
+        if f"-packages/{pkg}/" in where or f"-packages/{pkg}." in where or \
+                f"/python3.11/{pkg}/" in where:
             return pkg
-    return "other"
+    return "other (stdlib, …)"
 
 
 def summarize_profile(raw: str, n: int, result: dict[str, Any]) -> dict[str, Any]:
@@ -391,8 +393,8 @@ def capacity(results: list[dict[str, Any]], name: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", help="comma-separated couple counts (default 25..100 by "
-                        "25, then by 50 to 800)")
+    parser.add_argument("--steps", help="comma-separated couple counts (default 10, then "
+                        "25..100 by 25, then by 50 to 800)")
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds a step")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--only", choices=["attune", "relay"])

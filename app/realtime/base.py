@@ -17,7 +17,8 @@ from app.domain.errors import DomainError
 from app.errors import MESSAGES
 from app.extensions import db
 from app.security import current_session_hash, touch_session
-from app.services import audit, presence
+from app.services import audit, presence, sessions
+from app.services.sessions import SessionUser
 
 log = logging.getLogger("attune.realtime")
 
@@ -64,11 +65,17 @@ def server_error(namespace: str, event: str) -> dict[str, Any]:
 
 
 class AuthedNamespace(Namespace):  # type: ignore[misc]
-    """Refuses anonymous connects; every event re-checks the user (a signed-out one is dropped)."""
+    """Refuses anonymous connects; every event re-checks the session (an ended one is dropped).
+
+    The user is loaded once, at connect; each event then checks only that the session it came
+    from is still live (folded into the action's own read for ``act``).
+    """
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
         self._buckets: dict[str, tuple[float, float]] = {}
+        # Socket id → who it belongs to; events for a socket reach only the process holding it.
+        self._users: dict[str, SessionUser] = {}
 
     def on_connect(self, auth: Any = None) -> None:
         """Authenticate from the session cookie and record the socket."""
@@ -77,16 +84,23 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
             # Flask-SocketIO's own exception: its message reaches the client's connect_error.
             raise ConnectionRefusedError("unauthorized")
         touch_session()
-        presence.connected(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=current_session_hash())
-        self.joined(current_user.id)
+        who = SessionUser(id=current_user.id, key_hash=current_session_hash())
+        self._users[request.sid] = who
+        presence.connected(sid=request.sid, user_id=who.id, namespace=self.namespace,
+                           session_key=who.key_hash)
+        self.joined(who.id)
 
     def joined(self, user_id: int) -> None:
         """Hook for subclasses: put the socket in its rooms."""
 
+    def socket_user(self) -> SessionUser | None:
+        """Who this event's socket belongs to (None if it never connected here)."""
+        return self._users.get(request.sid)
+
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget the socket."""
         self._buckets.pop(request.sid, None)
+        self._users.pop(request.sid, None)
         presence.disconnected(sid=request.sid)
 
     def allow_event(self) -> bool:
@@ -101,27 +115,39 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
         return True
 
 
-def guarded(handler: F) -> F:
-    """Wrap an event handler: user still valid, rate cap, errors → error ack.
+UNAUTHORIZED = "Your session has ended. Please sign in again."
 
-    Every event is answered: a rule's refusal with its code, anything unexpected with
-    ``server_error`` (logged with a request id), so no client waits for an answer forever.
+
+def guarded(handler: F | None = None, *, checks_session: bool = False) -> Any:
+    """Wrap an event handler: session still live, rate cap, errors → error ack.
+
+    The handler is called as ``handler(self, who, data)`` with the socket's ``SessionUser``.
+    With ``checks_session`` the handler checks the session's liveness itself, inside its own
+    read (the hot path); otherwise the wrapper does, with one small query. Every event is
+    answered: a rule's refusal with its code, anything unexpected with ``server_error``
+    (logged with a request id), so no client waits for an answer forever.
     """
+    if handler is None:
+        return lambda h: guarded(h, checks_session=checks_session)
 
     @wraps(handler)
     def wrapped(self: AuthedNamespace, *args: Any) -> Any:
         try:
-            if not current_user.is_authenticated:
+            who = self.socket_user()
+            if who is None or (not checks_session and not sessions.live(who)):
                 # The session ended elsewhere (signed out there, or from another device).
                 disconnect()
-                return error("unauthorized", "Your session has ended. Please sign in again.")
+                return error("unauthorized", UNAUTHORIZED)
             if not self.allow_event():
                 return error("rate_limited", "You're sending very fast. Please wait a moment.")
-            return handler(self, *args)
+            return handler(self, who, *args)
         except DomainError as exc:
+            if exc.code == "unauthorized":
+                db.session.rollback()
+                disconnect()
             return error(exc.code, exc.message)
         except Exception:  # noqa: BLE001  (logged with its traceback by server_error)
             return server_error(self.namespace, handler.__name__.removeprefix("on_"))
 
     wrapped.answers_always = True  # type: ignore[attr-defined]  (checked by the tests)
-    return wrapped  # type: ignore[return-value]
+    return wrapped

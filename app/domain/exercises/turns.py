@@ -58,6 +58,7 @@ from app.domain.exercises.actions import (
 from app.domain.exercises.catalog import CHECK_TEXT, CONFIRM_LABELS, get_kind
 from app.domain.exercises.rules import is_perspective, need
 from app.domain.exercises.state import (
+    HELD_STREAK_MAX,
     TERMINAL_PHASES,
     AccuracyMark,
     Event,
@@ -345,8 +346,8 @@ def _start_action(state: ExerciseState, actor: int, action: Start, now: datetime
 def _share(state: ExerciseState, actor: int, action: Share, now: datetime, log: _Log
            ) -> ExerciseState:
     text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
-    log.add("shared", {"text": text, "turn": state.turn})
-    return replace(state, last_share_at=now)
+    seq = log.add("shared", {"text": text, "turn": state.turn})
+    return replace(state, last_share_at=now, last_share_seq=seq, last_share_text=text)
 
 
 def _check_pause(state: ExerciseState, now: datetime) -> None:
@@ -397,11 +398,25 @@ def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage,
         payload["miss"] = True  # saying back what the guess missed
     # Held messages stay in the history with their verdict, for the listener's eyes only.
     seq = log.add("listener_message", payload, to=None if reaches else actor)
+    state = _count_held(state, actor, held=not reaches)
     if reaches and missing:
         state = replace(state, step="wrap")
     if reaches and label in CONFIRMABLE_LABELS:
         return replace(state, pending_confirmation=seq)
     return state
+
+
+def held_in_a_row(state: ExerciseState, listener: int) -> int:
+    """How many of ``listener``'s messages in a row were held back (up to HELD_STREAK_MAX):
+    the guard's ``attempt``."""
+    return state.held_streak[state.partners.index(listener)]
+
+
+def _count_held(state: ExerciseState, actor: int, *, held: bool) -> ExerciseState:
+    streak = list(state.held_streak)
+    i = state.partners.index(actor)
+    streak[i] = min(streak[i] + 1, HELD_STREAK_MAX) if held else 0
+    return replace(state, held_streak=(streak[0], streak[1]))
 
 
 def _check(state: ExerciseState, actor: int, action: Check, now: datetime, log: _Log
