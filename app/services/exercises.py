@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, cast
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
+from app.domain.exercises.state import HELD_STREAK_MAX
 from app.domain.guard import Verdict
 from app.domain.guard.encoder import ENCODER_DIR
 from app.domain.guard.model import WEIGHTS_PATH
@@ -169,12 +170,20 @@ def guard_model_version() -> str:
     return "g-" + digest.hexdigest()[:12]
 
 
+def _with_guard_context(exercise_id: int, state: ex.ExerciseState) -> ex.ExerciseState:
+    """A state stored before it kept the guard's context, given it from the event log."""
+    seq, text = _last_share(exercise_id)
+    streak = tuple(_held_in_a_row(exercise_id, p) for p in state.partners)
+    return replace(state, last_share_seq=seq, last_share_text=text,
+                   held_streak=(streak[0], streak[1]))
+
+
 def _held_in_a_row(exercise_id: int, listener_id: int) -> int:
     """How many of the listener's messages were held since their last delivered one."""
     rows = db.session.scalars(sa.select(ExerciseEvent.payload).where(
         ExerciseEvent.exercise_id == exercise_id, ExerciseEvent.type == "listener_message",
         ExerciseEvent.actor_id == listener_id)
-        .order_by(ExerciseEvent.seq.desc()).limit(10))
+        .order_by(ExerciseEvent.seq.desc()).limit(HELD_STREAK_MAX))
     count = 0
     for payload in rows:
         if isinstance(payload, dict) and payload.get("delivered"):
@@ -278,22 +287,19 @@ def _attempt(user_id: int, row: Any, client_id: str, action: Any) -> dict[str, A
                           "in your history.", code="finished")
     exercise_id: int = row.id
     state = ex.state_from_dict(row.state)
-    knows_context = ex.knows_guard_context(row.state)
+    if not ex.knows_guard_context(row.state):
+        state = _with_guard_context(exercise_id, state)
     names = {uid: name for uid, name, gone in (
         (row.partner_a_id, row.a_name, row.a_deleted_at),
         (row.partner_b_id, row.b_name, row.b_deleted_at)) if name is not None and gone is None}
     verdict: Verdict | None = None
-    answers: int | None = None
-    if isinstance(action, ex.Say | ex.Check):
-        answers, said = ((state.last_share_seq, state.last_share_text) if knows_context
-                         else _last_share(exercise_id))
+    answers = state.last_share_seq if isinstance(action, ex.Say | ex.Check) else None
     if isinstance(action, ex.Say):
 
         def classify(text: str) -> tuple[str, Any]:
             nonlocal verdict
-            attempt = (ex.held_in_a_row(state, user_id) if knows_context
-                       else _held_in_a_row(exercise_id, user_id))
-            verdict = judge_message(text, speaker_said=said, attempt=attempt)
+            verdict = judge_message(text, speaker_said=state.last_share_text,
+                                    attempt=ex.held_in_a_row(state, user_id))
             return verdict.label, verdict.action
 
         action = ex.resolve_say(state, actor=user_id, say=action, classify=classify)
