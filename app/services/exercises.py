@@ -238,7 +238,12 @@ def act(user: User | sessions.SessionUser, *, exercise_id: object, client_id: ob
         raise DomainError("Unknown action type.", code="invalid")
     _check_exercise_id(exercise_id)
     action: Any = None
+    single = _one_statement_writes(type_)
     for _ in range(MAX_ATTEMPTS):
+        if single:
+            # PostgreSQL: the read and the one writing statement each stand alone (no BEGIN,
+            # no COMMIT round trips); the version check inside the write keeps it safe.
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = _read_for_action(user.id, cast(int, exercise_id), client_id, session)
         if row.ack is not None:
             if row.ack_user_id != user.id:
@@ -247,7 +252,7 @@ def act(user: User | sessions.SessionUser, *, exercise_id: object, client_id: ob
         if action is None:
             action = ex.parse_action(type_, payload)
         try:
-            return _attempt(user.id, row, client_id, action)
+            return _attempt(user.id, row, client_id, action, single=single)
         except _Conflict:
             # Someone else wrote first: read afresh (their write, or our own stored ack).
             db.session.rollback()
@@ -281,7 +286,16 @@ class _Conflict(Exception):
     """Someone else changed the exercise between our read and our write."""
 
 
-def _attempt(user_id: int, row: Any, client_id: str, action: Any) -> dict[str, Any]:
+def _one_statement_writes(type_: str) -> bool:
+    """Whether this action's write can be one statement: on PostgreSQL (data-modifying CTEs),
+    for every action but a rating (its rows go through the ORM), and only when no transaction
+    is open in this session already."""
+    return (type_ != "rate" and not db.session().in_transaction()
+            and db.session.get_bind().dialect.name == "postgresql")
+
+
+def _attempt(user_id: int, row: Any, client_id: str, action: Any, *,
+             single: bool = False) -> dict[str, Any]:
     if row.couple_ended_at is not None:
         raise DomainError("You're no longer paired, so this exercise can't continue. It stays "
                           "in your history.", code="finished")
@@ -313,9 +327,18 @@ def _attempt(user_id: int, row: Any, client_id: str, action: Any) -> dict[str, A
                         "may_send_anyway": held and ex.may_send_anyway(state.strictness,
                                                                        verdict.action),
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
+    model_version = None if verdict is None else guard_model_version()
     try:
+        if single:
+            _store_in_one_statement(exercise_id, row.version, state, new_state, events,
+                                    answers=answers, model_version=model_version,
+                                    client_action={"client_id": client_id, "user_id": user_id,
+                                                   "ack": ack})
+            db.session.commit()
+            publish(exercise_id, new_state, events, names)
+            return ack
         _store(exercise_id, row.version, state, new_state, events, answers=answers,
-               model_version=None if verdict is None else guard_model_version())
+               model_version=model_version)
         stored = db.session.execute(
             _insert_or_ignore(_CA).values(exercise_id=exercise_id, client_id=client_id,
                                           user_id=user_id, ack=ack, at=utcnow())
@@ -337,6 +360,42 @@ def _insert_or_ignore(table: sa.Table) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+def _store_in_one_statement(exercise_id: int, version: int, state: ex.ExerciseState,
+                            new_state: ex.ExerciseState, events: list[ex.Event], *,
+                            answers: int | None, model_version: str | None,
+                            client_action: dict[str, Any]) -> None:
+    """``_store`` and the client id's row as one PostgreSQL statement, atomic by itself:
+
+        WITH upd AS (UPDATE exercises … WHERE id = … AND version = … RETURNING id),
+             ev0 AS (INSERT INTO exercise_events … SELECT … FROM upd RETURNING id), …,
+             ca AS (INSERT INTO client_actions … SELECT … FROM upd RETURNING id)
+        SELECT (SELECT count(*) FROM upd), …
+
+    Nothing is inserted unless the version check passed; a client id stored meanwhile fails
+    the whole statement on its unique constraint. Either way: ``_Conflict``, nothing written.
+    """
+    now = utcnow()
+    before = _summary(state)
+    changed = {k: v for k, v in _summary(new_state).items() if v != before[k]}
+    upd = (sa.update(_E).where(_E.c.id == exercise_id, _E.c.version == version)
+           .values(state=ex.state_to_dict(new_state), phase=new_state.phase, seq=new_state.seq,
+                   version=version + 1, updated_at=now, **changed)
+           .returning(_E.c.id).cte("upd"))
+    inserts = [(_EV, row) for row in _event_rows(exercise_id, events, answers=answers,
+                                                 model_version=model_version)]
+    inserts.append((_CA, {"exercise_id": exercise_id, "at": now, **client_action}))
+    counts = [sa.select(sa.func.count()).select_from(upd).scalar_subquery()]
+    for i, (table, values) in enumerate(inserts):
+        columns = list(values)
+        chosen = sa.select(*(sa.cast(sa.literal(values[c], table.c[c].type), table.c[c].type)
+                             for c in columns)).select_from(upd)
+        cte = sa.insert(table).from_select(columns, chosen).returning(table.c.id).cte(f"w{i}")
+        counts.append(sa.select(sa.func.count()).select_from(cte).scalar_subquery())
+    written = db.session.execute(sa.select(*counts)).one()
+    if written[0] != 1:
+        raise _Conflict()
 
 
 def _store(exercise_id: int, version: int, state: ex.ExerciseState,
