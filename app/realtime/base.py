@@ -9,9 +9,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from app.domain.errors import DomainError
 from app.errors import MESSAGES
@@ -24,9 +27,37 @@ log = logging.getLogger("attune.realtime")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Per socket: a bucket of 20 events refilled at 5 a second; a phone never needs more.
-BUCKET_SIZE = 20.0
-REFILL_PER_SECOND = 5.0
+# Events per signed-in device and namespace: bursts of 20, about 5 a second on average; a phone
+# never needs more. Counted in the rate-limit store (Redis when scaled out), so the budget holds
+# across processes and reconnects.
+EVENT_LIMIT = parse("20 per 4 seconds")
+_LIMITER = "attune.socket_event_limiter"
+_store_failed_at = 0.0
+
+
+def init_event_limits(app: Flask) -> None:
+    """The socket event limiter, on the same store as the HTTP rate limits."""
+    storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    app.extensions[_LIMITER] = MovingWindowRateLimiter(storage)
+
+
+def allow_event(namespace: str, who: SessionUser) -> bool:
+    """Count one event of this device in this namespace; False once over the limit.
+
+    If the store is unreachable (Redis restarting) events are let through: the database and
+    the rules still protect every action, and nothing a user sends is refused for our fault.
+    """
+    global _store_failed_at
+    limiter: MovingWindowRateLimiter = current_app.extensions[_LIMITER]
+    try:
+        return bool(limiter.hit(EVENT_LIMIT, "socket", namespace, who.key_hash or str(who.id)))
+    except Exception:  # any storage error: fail open, and say so now and then
+        now = time.monotonic()
+        if now - _store_failed_at > 60:
+            _store_failed_at = now
+            log.warning("socket rate-limit store unreachable; letting events through",
+                        exc_info=True)
+        return True
 
 
 def enter_room(room: str) -> bool:
@@ -73,7 +104,6 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
-        self._buckets: dict[str, tuple[float, float]] = {}
         # Socket id → who it belongs to; events for a socket reach only the process holding it.
         self._users: dict[str, SessionUser] = {}
 
@@ -99,20 +129,9 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget the socket."""
-        self._buckets.pop(request.sid, None)
         self._users.pop(request.sid, None)
         presence.disconnected(sid=request.sid)
 
-    def allow_event(self) -> bool:
-        """Token-bucket rate cap per socket."""
-        now = time.monotonic()
-        tokens, last = self._buckets.get(request.sid, (BUCKET_SIZE, now))
-        tokens = min(BUCKET_SIZE, tokens + (now - last) * REFILL_PER_SECOND)
-        if tokens < 1:
-            self._buckets[request.sid] = (tokens, now)
-            return False
-        self._buckets[request.sid] = (tokens - 1, now)
-        return True
 
 
 UNAUTHORIZED = "Your session has ended. Please sign in again."
@@ -138,7 +157,7 @@ def guarded(handler: F | None = None, *, checks_session: bool = False) -> Any:
                 # The session ended elsewhere (signed out there, or from another device).
                 disconnect()
                 return error("unauthorized", UNAUTHORIZED)
-            if not self.allow_event():
+            if not allow_event(self.namespace, who):
                 return error("rate_limited", "You're sending very fast. Please wait a moment.")
             return handler(self, who, *args)
         except DomainError as exc:

@@ -6,6 +6,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from limits import parse
 
 from app.extensions import db
 from app.models import Exercise
@@ -22,7 +23,7 @@ types = st.sampled_from(["say", "share", "confirm", "rate", "call_break", "sched
 
 def test_arbitrary_act_payloads_get_clear_errors(app: Any, sockets: Any,
                                                  monkeypatch: Any) -> None:
-    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)  # the rate cap has its own test
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))  # tested apart
     alex, _blair, _a, b, _c = sockets
     ex_id = alex.post_json("/api/exercises", {"kind": "speaker_listener",
                                               "first_speaker": "me"}).get_json()["exercise_id"]
@@ -50,7 +51,7 @@ def test_arbitrary_act_payloads_get_clear_errors(app: Any, sockets: Any,
 
 def test_arbitrary_join_payloads_get_clear_errors(app: Any, sockets: Any,
                                                   monkeypatch: Any) -> None:
-    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))
     _alex, _blair, a, _b, _c = sockets
 
     @settings(max_examples=60, deadline=None,
