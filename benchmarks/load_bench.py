@@ -125,8 +125,9 @@ class Server:
 class Deployment:
     """A fresh database and Redis db, both servers, and the couples made so far."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, baseline: Path | None = None) -> None:
         self.tmp = tmp
+        self.baseline = baseline
         self.admin = self._admin()
         self.db_name = f"attune_load_{secrets.token_hex(4)}"
         self.admin.execute(f'CREATE DATABASE "{self.db_name}"')
@@ -179,6 +180,11 @@ class Deployment:
         attune.env = self.env(attune.port, f"attune-load-{self.db_name}")
         relay.env = self.env(relay.port, f"attune-relay-{self.db_name}")
         self.servers = {"attune": attune, "relay": relay}
+        if self.baseline is not None:
+            # Another checkout of Attune (e.g. main before a change), on the same database.
+            before = Server("before", "wsgi:app", {}, self.tmp, chdir=self.baseline)
+            before.env = self.env(before.port, f"attune-before-{self.db_name}")
+            self.servers["before"] = before
         for server in self.servers.values():
             server.start()
         for server in self.servers.values():
@@ -401,6 +407,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="N = 5, both servers, short")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--baseline", type=Path, help="another checkout of Attune (e.g. "
+                        "`git worktree add /tmp/base main`), measured as a third server "
+                        "'before', interleaved with the others")
     args = parser.parse_args()
     if args.smoke:
         steps, args.seconds, args.warmup, args.no_profile = [5], 4.0, 1.0, True
@@ -409,10 +418,12 @@ def main() -> int:
     else:
         steps = DEFAULT_STEPS
     names = [args.only] if args.only else ["attune", "relay"]
+    if args.baseline:
+        names.append("before")
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="attune-load-") as tmp_name:
-        dep = Deployment(Path(tmp_name))
+        dep = Deployment(Path(tmp_name), args.baseline)
         results: list[dict[str, Any]] = []
         prof = None
         try:
@@ -426,7 +437,7 @@ def main() -> int:
                 if not climbing:
                     break
                 dep.ensure_couples(n)
-                order = climbing if i % 2 == 0 else climbing[::-1]
+                order = climbing[i % len(climbing):] + climbing[:i % len(climbing)]
                 for name in order:
                     r = run_step(dep, name, n, args.seconds, args.warmup, i)
                     results.append(r)
@@ -443,9 +454,17 @@ def main() -> int:
     for name in names:
         print(f"capacity {name}: {caps[name]} couples (p99 ≤ {P99_LIMIT_MS:.0f} ms, no errors)")
     ratio = None
-    if len(names) == 2 and caps["relay"]:
+    if "relay" in caps and "attune" in caps and caps["relay"]:
         ratio = round(caps["attune"] / caps["relay"], 3)
         print(f"capacity ratio attune/relay: {ratio}")
+        if "before" in caps:
+            print(f"capacity ratio before/relay: {round(caps['before'] / caps['relay'], 3)}")
+    for name in names:
+        mine = [r["server_cpu_ms_per_action"] for r in results
+                if r["server"] == name and r["server_cpu_ms_per_action"]]
+        if mine:
+            print(f"server CPU per action, {name}: median {sorted(mine)[len(mine) // 2]} ms "
+                  f"over {len(mine)} steps")
     if prof:
         print_profile(prof)
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
