@@ -379,23 +379,47 @@ def _store_in_one_statement(exercise_id: int, version: int, state: ex.ExerciseSt
     now = utcnow()
     before = _summary(state)
     changed = {k: v for k, v in _summary(new_state).items() if v != before[k]}
-    upd = (sa.update(_E).where(_E.c.id == exercise_id, _E.c.version == version)
-           .values(state=ex.state_to_dict(new_state), phase=new_state.phase, seq=new_state.seq,
-                   version=version + 1, updated_at=now, **changed)
-           .returning(_E.c.id).cte("upd"))
-    inserts = [(_EV, row) for row in _event_rows(exercise_id, events, answers=answers,
-                                                 model_version=model_version)]
-    inserts.append((_CA, {"exercise_id": exercise_id, "at": now, **client_action}))
-    counts = [sa.select(sa.func.count()).select_from(upd).scalar_subquery()]
-    for i, (table, values) in enumerate(inserts):
-        columns = list(values)
-        chosen = sa.select(*(sa.cast(sa.literal(values[c], table.c[c].type), table.c[c].type)
-                             for c in columns)).select_from(upd)
-        cte = sa.insert(table).from_select(columns, chosen).returning(table.c.id).cte(f"w{i}")
-        counts.append(sa.select(sa.func.count()).select_from(cte).scalar_subquery())
-    written = db.session.execute(sa.select(*counts)).one()
+    rows = _event_rows(exercise_id, events, answers=answers, model_version=model_version)
+    params: dict[str, Any] = {
+        "w_id": exercise_id, "w_version": version, "w_new_version": version + 1,
+        "w_state": ex.state_to_dict(new_state), "w_phase": new_state.phase,
+        "w_seq": new_state.seq, "w_updated_at": now,
+        **{f"w_{k}": v for k, v in changed.items()},
+        **{f"e{i}_{c}": v for i, row in enumerate(rows) for c, v in row.items()},
+        **{f"ca_{c}": v for c, v in client_action.items()},
+        "ca_exercise_id": exercise_id, "ca_at": now,
+    }
+    statement = _one_write_statement(len(rows), tuple(sorted(changed)))
+    written = db.session.execute(statement, params).one()
     if written[0] != 1:
         raise _Conflict()
+
+
+@cache
+def _one_write_statement(events: int, changed: tuple[str, ...]) -> sa.Select[Any]:
+    """The statement of ``_store_in_one_statement`` for this many events and these changed
+    history columns, built once (its values are parameters)."""
+
+    def param(name: str, column: sa.Column[Any]) -> Any:
+        return sa.bindparam(name, type_=column.type)
+
+    upd = (sa.update(_E)
+           .where(_E.c.id == sa.bindparam("w_id"), _E.c.version == sa.bindparam("w_version"))
+           .values(state=param("w_state", _E.c.state), phase=param("w_phase", _E.c.phase),
+                   seq=param("w_seq", _E.c.seq), version=param("w_new_version", _E.c.version),
+                   updated_at=param("w_updated_at", _E.c.updated_at),
+                   **{k: param(f"w_{k}", _E.c[k]) for k in changed})
+           .returning(_E.c.id).cte("upd"))
+    inserts = [(_EV, f"e{i}_", _EVENT_COLUMNS) for i in range(events)]
+    inserts.append((_CA, "ca_", ("exercise_id", "client_id", "user_id", "ack", "at")))
+    counts = [sa.select(sa.func.count()).select_from(upd).scalar_subquery()]
+    for i, (table, prefix, columns) in enumerate(inserts):
+        chosen = sa.select(*(sa.cast(param(prefix + c, table.c[c]), table.c[c].type)
+                             for c in columns)).select_from(upd)
+        cte = sa.insert(table).from_select(list(columns), chosen).returning(table.c.id)
+        counts.append(sa.select(sa.func.count()).select_from(cte.cte(f"w{i}"))
+                      .scalar_subquery())
+    return sa.select(*counts)
 
 
 def _store(exercise_id: int, version: int, state: ex.ExerciseState,
