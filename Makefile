@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: install dev-install run migrate test test-fast bench bench-history bench-load lighthouse clean
+.PHONY: install dev-install run serve migrate test test-fast bench bench-history bench-load lighthouse clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,11 @@ migrate: install
 
 run: migrate
 	SOCKETIO_ASYNC_MODE=threading $(BIN)/python -m app
+
+# Production on this machine: several gunicorn/gevent processes behind a proxy (README,
+# "Production"); SERVE_PROCESSES (2) and SERVE_PORT (8001) choose how many and where.
+serve: install
+	$(BIN)/python scripts/serve.py
 
 test: dev-install
 	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install -y chromium (browser tests never skip)"; exit 1; }

@@ -178,6 +178,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SAFETY_EMERGENCY_NUMBER": env.get("SAFETY_EMERGENCY_NUMBER", "").strip(),
         # Clients beat this often; three missed beats and a partner shows as away.
         "PRESENCE_HEARTBEAT_SECONDS": int(env.get("PRESENCE_HEARTBEAT_SECONDS", "25")),
+        # Logs: JSON lines with a request id (app/logs.py), the default in production.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "plain"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
 
 

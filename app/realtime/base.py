@@ -87,7 +87,8 @@ def server_error(namespace: str, event: str) -> dict[str, Any]:
     same action (same client id) and it applies exactly once.
     """
     request_id = uuid.uuid4().hex[:12]
-    log.exception("socket handler %s %s failed [request %s]", namespace, event, request_id)
+    log.exception("socket handler %s %s failed [request %s]", namespace, event, request_id,
+                  extra={"request_id": request_id, "event": event, "namespace": namespace})
     try:
         db.session.rollback()
     except Exception:  # the session may be the thing that broke; the answer matters more
