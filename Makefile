@@ -40,6 +40,7 @@ serve: install
 
 test: dev-install
 	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install -y chromium (browser tests never skip)"; exit 1; }
+	$(BIN)/bandit -q -r app
 	node --test tests/js/
 	$(BIN)/pytest -q
 

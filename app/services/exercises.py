@@ -508,5 +508,6 @@ def history_for(user: User) -> list[Exercise]:
 def partner_of(exercise: Exercise, user_id: int) -> User:
     """The other partner of an exercise's couple."""
     couple = db.session.get(Couple, exercise.couple_id)
-    assert couple is not None
+    if couple is None:  # the couple's rows go with the exercise (cascade): not expected
+        raise DomainError("We couldn't find that exercise.", code="not_found")
     return couple.other(user_id)

@@ -565,7 +565,8 @@ def _guess(state: ExerciseState, actor: int, action: Guess, now: datetime, log: 
 def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log: _Log
             ) -> ExerciseState:
     guess = state.guess
-    assert guess is not None  # the rules let a reveal through only once there is a guess
+    if guess is None:  # the rules let a reveal through only once there is a guess
+        raise DomainError("There is no sealed guess to open yet.", code="wrong_step")
     log.add("guess_revealed", {
         "felt": guess.felt, "needed": guess.needed, "by": guess.by, "of": guess.seq,
         "turn": state.turn,
