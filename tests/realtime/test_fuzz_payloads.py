@@ -62,3 +62,56 @@ def test_arbitrary_join_payloads_get_clear_errors(app: Any, sockets: Any,
         assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "not_found"}
 
     check()
+
+
+def test_arbitrary_heartbeat_payloads_are_answered(app: Any, couple: Any,
+                                                   monkeypatch: Any) -> None:
+    from tests.realtime.conftest import Socket
+
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))
+    alex, _blair, _c = couple
+    presence = Socket(app, alex, namespace="/")
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(payload=json_values)
+    def check(payload: Any) -> None:
+        ack = presence.emit("heartbeat", payload)
+        assert isinstance(ack, dict) and ack["ok"] is True and ack["every"] > 0
+
+    check()
+    presence.disconnect()
+
+
+# Every JSON body the HTTP side accepts, as a signed-in partner would send it (CSRF included).
+JSON_ROUTES = ["/api/exercises", "/api/prompts", "/api/prompts/1/delete",
+               "/auth/passkey/register/options", "/auth/passkey/register/verify",
+               "/auth/passkey/login/options", "/auth/passkey/login/verify"]
+
+
+def _rows() -> tuple[int, ...]:
+    from app.models import CouplePrompt, Exercise, Passkey, User, UserSession
+
+    return tuple(db.session.scalar(db.select(db.func.count()).select_from(m))
+                 for m in (Exercise, CouplePrompt, Passkey, User, UserSession))
+
+
+def test_arbitrary_json_bodies_get_clear_errors_and_change_nothing(app: Any,
+                                                                    couple: Any) -> None:
+    alex, _blair, _c = couple
+
+    @settings(max_examples=70, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(route=st.sampled_from(JSON_ROUTES), body=json_values)
+    def check(route: str, body: Any) -> None:
+        before = _rows()
+        resp = alex.post_json(route, body)
+        assert resp.status_code < 500, (route, body, resp.status_code)
+        if resp.status_code >= 400:
+            answer = resp.get_json()
+            assert answer["ok"] is False and answer["error"]["code"] and \
+                answer["error"]["message"], (route, answer)
+            db.session.expire_all()
+            assert _rows() == before, (route, body)
+
+    check()
