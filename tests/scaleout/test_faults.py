@@ -196,3 +196,50 @@ def test_g_a_killed_process_and_a_restarted_redis_lose_nothing(
             b.live.close()
         s1.stop()
         s2.stop()
+
+
+def test_h_postgresql_going_away_fails_cleanly_and_recovers_without_a_restart(
+        cluster: Cluster, servers: Any, make_couple: Any) -> None:
+    """Every connection to the database is cut and new ones refused for a moment (as in a
+    PostgreSQL restart, for this database only): actions fail with a clear server_error and
+    store nothing, /healthz says so, and once it is back the same processes carry on (the
+    pool pings before use); the resent action is stored once."""
+    import psycopg
+    import requests
+
+    p1, p2 = servers
+    alex, blair = make_couple()
+    exercise_id = alex.propose(p1)
+    a, b = Partner(alex, p1, exercise_id), Partner(blair, p2, exercise_id)
+    acked: dict[str, int] = {}
+    db_name = cluster.db_url.rsplit("/", 1)[1]
+    admin = psycopg.connect(cluster.db_url.rsplit("/", 1)[0] + "/test", autocommit=True)
+    try:
+        b.act(acked, "accept")
+        a.act(acked, "say", {"text": "Before the database went away."})
+        cid, text = new_client_id("outage"), "While the database was away."
+        admin.execute(f'ALTER DATABASE "{db_name}" ALLOW_CONNECTIONS false')
+        try:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s AND pid <> pg_backend_pid()", (db_name,))
+            down = a.live.act(exercise_id, "say", {"text": text}, client_id=cid)
+            assert down["ok"] is False and down["error"]["code"] == "server_error", down
+            assert down["error"]["request_id"]
+            health = requests.get(f"{p1.base}/healthz", timeout=10)
+            assert health.status_code == 503 and health.json()["database"] == "unreachable"
+        finally:
+            admin.execute(f'ALTER DATABASE "{db_name}" ALLOW_CONNECTIONS true')
+
+        again = a.act(acked, "say", {"text": text}, client_id=cid)
+        assert not again.get("duplicate"), "an action that failed was stored anyway"
+        b.act(acked, "say", {"text": "It sounds like that was unsettling."})
+        assert requests.get(f"{p2.base}/healthz", timeout=10).status_code == 200
+        stored = cluster.query("SELECT count(*) FROM exercise_events WHERE exercise_id = %s "
+                               "AND payload->>'text' = %s", exercise_id, text)
+        assert stored[0][0] == 1
+        cluster.assert_gapless(exercise_id)
+        assert p1.alive and p2.alive
+    finally:
+        admin.close()
+        a.live.close()
+        b.live.close()
