@@ -75,8 +75,11 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.mydata import bp as mydata_bp
     from app.blueprints.pairing import bp as pairing_bp
     from app.blueprints.settings import bp as settings_bp
+    from app.blueprints.sharing import bp as sharing_bp
+    from app.blueprints.therapist import bp as therapist_bp
 
-    for bp in (main_bp, auth_bp, pairing_bp, settings_bp, exercises_bp, mydata_bp):
+    for bp in (main_bp, auth_bp, pairing_bp, settings_bp, exercises_bp, mydata_bp, sharing_bp,
+               therapist_bp):
         app.register_blueprint(bp)
 
 

@@ -91,7 +91,8 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(e: DomainError) -> tuple[object, int]:
-        return error_response(409 if e.code != "not_found" else 404, e.message, e.code)
+        status = {"not_found": 404, "forbidden": 403}.get(e.code, 409)
+        return error_response(status, e.message, e.code)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[object, int]:

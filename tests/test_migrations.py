@@ -154,3 +154,69 @@ def test_upgrade_from_the_previous_schema_keeps_every_event(database_url: str) -
         assert summary.topic == "Money" and summary.first_speaker_id == seeded["a"]
         assert summary.started_at is not None and summary.ended_at is not None
     engine.dispose()
+
+
+BEFORE_ACCURACY = "d9a6b3c2e7f1"  # per-partner numbers, before how close guesses came
+
+
+def _shoes(a: int, b: int) -> list[ex.Event]:
+    """Step into my shoes through the real rules: B's guess marked 6, A's marked 3."""
+    state, events = ex.new_exercise(kind="step_into_my_shoes", proposer=a, partner=b,
+                                    first_speaker=a, now=T0)
+    steps: list[tuple[int, ex.Action]] = [(b, ex.Accept())]
+    for speaker, listener, score in ((a, b, 6), (b, a, 3)):
+        steps += [(speaker, ex.NameMoment("The call from the school")),
+                  (listener, ex.Guess(felt="worried", needed="company")),
+                  (speaker, ex.Share("I was scared.")), (speaker, ex.Reveal()),
+                  (speaker, ex.MarkAccuracy(score=score)),
+                  (listener, ex.ListenerMessage(text="So it was fear.",
+                                                verdict_label="reflection",
+                                                verdict_action="allow")),
+                  (speaker, ex.EndTurn())]
+    steps += [(a, ex.EndEarly())]
+    for i, (actor, action) in enumerate(steps, start=1):
+        state, new = ex.apply(state, actor=actor, action=action, now=T0 + timedelta(minutes=i))
+        events += new
+    return events
+
+
+def test_upgrade_fills_in_how_close_each_guess_came(database_url: str) -> None:
+    _upgrade(database_url, BEFORE_ACCURACY)
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    tables = {n: sa.Table(n, meta, autoload_with=engine) for n in (
+        "users", "couples", "exercises", "exercise_events", "exercise_partner_stats")}
+    naive = T0.replace(tzinfo=None)
+    with engine.begin() as conn:
+        a, b = (conn.execute(tables["users"].insert().values(
+            email=f"{n}@example.com", display_name=n, webauthn_handle=secrets.token_bytes(32),
+            created_at=naive)).inserted_primary_key[0] for n in "ab")
+        couple = conn.execute(tables["couples"].insert().values(
+            partner_a_id=a, partner_b_id=b, created_at=naive)).inserted_primary_key[0]
+        ids = []
+        for kind, events in (("step_into_my_shoes", _shoes(a, b)),
+                             ("speaker_listener", _played(a, b)[1])):
+            ex_id = conn.execute(tables["exercises"].insert().values(
+                couple_id=couple, kind=kind, phase="ended_early", state={}, seq=len(events),
+                version=1, created_at=naive, updated_at=naive, started_at=naive,
+                ended_at=naive)).inserted_primary_key[0]
+            conn.execute(tables["exercise_events"].insert(), [
+                {"exercise_id": ex_id, "seq": e.seq, "type": e.type, "actor_id": e.actor,
+                 "visible_to_id": e.private_to, "payload": dict(e.payload),
+                 "at": e.at.astimezone(UTC).replace(tzinfo=None)} for e in events])
+            # The numbers as the app kept them before this revision: no accuracy yet.
+            conn.execute(tables["exercise_partner_stats"].insert(), [
+                {"exercise_id": ex_id, "user_id": u, "at": naive, "messages": 1,
+                 "questions": 0, "held": 0, "landed": 0, "first_tries": 0,
+                 "first_try_landed": 0, "answer_seconds": ""} for u in (a, b)])
+            ids.append(ex_id)
+    _upgrade(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT exercise_id, user_id, accuracy, messages FROM exercise_partner_stats "
+            "ORDER BY exercise_id, user_id")).all()
+    engine.dispose()
+    shoes, listening = ids
+    assert [tuple(r) for r in rows] == [
+        (shoes, a, 3.0, 1), (shoes, b, 6.0, 1),  # each guesser's mark, set by the speaker
+        (listening, a, None, 1), (listening, b, None, 1)]  # no guesses: no accuracy

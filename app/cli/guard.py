@@ -1,7 +1,9 @@
-"""``flask guard``: check one listener message, or evaluate the guard on a labelled corpus."""
+"""``flask guard``: check one listener message, evaluate the guard on a labelled corpus, or
+export the couples' corrections as corpus rows."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -49,6 +51,24 @@ def eval_command(csv_path: str, as_json: bool, split: str | None) -> None:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
     else:
         click.echo(format_report(report))
+
+
+@guard_cli.command("slips")
+@click.option("--export", "export_path", required=True,
+              type=click.Path(dir_okay=False, writable=True),
+              help="Write the corrections here, in the corpus format of dev.csv.")
+def slips_command(export_path: str) -> None:
+    """Export the couples' corrections (slip marks, "this was a reflection") as corpus rows:
+    only couples whose two partners both opted in to teaching the guard."""
+    from app.services.guard import CORPUS_COLUMNS, slip_rows  # needs the database
+
+    found = slip_rows()
+    with Path(export_path).open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CORPUS_COLUMNS)
+        writer.writeheader()
+        writer.writerows(found.rows)
+    click.echo(f"wrote {len(found.rows)} rows from {found.couples} couples to {export_path}; "
+               f"{found.left_out} corrections left out (not both partners opted in)")
 
 
 @guard_cli.command("check")

@@ -24,6 +24,8 @@ class Couple(db.Model):  # type: ignore[name-defined,misc]
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     ended_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    # The couple's time zone (IANA), for when homework is due; set from their phones.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
     partner_a: Mapped[User] = relationship(foreign_keys=[partner_a_id])
     partner_b: Mapped[User] = relationship(foreign_keys=[partner_b_id])

@@ -109,6 +109,8 @@ class PartnerStats(db.Model):  # type: ignore[name-defined,misc]
     first_try_landed: Mapped[int]
     # Seconds from each share to this partner's first answer, comma-separated.
     answer_seconds: Mapped[str] = mapped_column(sa.Text, default="")
+    # Step into my shoes: the mean of the marks this partner's guesses got (0-10), if any.
+    accuracy: Mapped[float | None]
 
 
 class ClientAction(db.Model):  # type: ignore[name-defined,misc]

@@ -29,6 +29,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     # A deleted account keeps only this row (no email, name or way in), so the partner's
     # shared history still holds together; it reads as "a former partner".
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Whether this partner lets the couple's slip marks and "this was a reflection" teach the
+    # guard (``flask guard slips --export``); only couples where both said yes are exported.
+    teaches_guard: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # "partner" (pairs and does exercises) or "therapist" (assigns homework, sees what both
+    # partners of a linked couple agreed to share); one account is never both.
+    role: Mapped[str] = mapped_column(sa.String(12), default="partner", server_default="partner")
 
     passkeys: Mapped[list[Passkey]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Passkey.id")
@@ -37,6 +43,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     def sign_in_methods(self) -> int:
         """How many ways in the account has (password plus passkeys)."""
         return (1 if self.password_hash else 0) + len(self.passkeys)
+
+    @property
+    def is_therapist(self) -> bool:
+        """Whether this is a therapist's account."""
+        return self.role == "therapist"
 
 
 class Passkey(db.Model):  # type: ignore[name-defined,misc]
@@ -103,6 +114,8 @@ class EmailToken(db.Model):  # type: ignore[name-defined,misc]
         sa.ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True)
     # Sign-up: the account is made only when the link is used.
     pending_name: Mapped[str | None] = mapped_column(sa.String(60), default=None)
+    # A therapist's sign-up: {"practice": ..., "licence": ...}; the account becomes one.
+    pending_therapist: Mapped[dict[str, str] | None] = mapped_column(sa.JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

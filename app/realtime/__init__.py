@@ -29,8 +29,9 @@ def init_realtime(app: Flask) -> None:
     from app.realtime.base import init_event_limits
     from app.realtime.exercise import ExerciseNamespace
     from app.realtime.presence import PresenceNamespace
-    from app.realtime.sessions import close_sessions
-    from app.services.sessions import set_socket_closer
+    from app.realtime.publisher import SocketIOPublisher
+    from app.realtime.therapist import TherapistNamespace
+    from app.services import publisher
 
     socketio.init_app(
         app,
@@ -48,4 +49,5 @@ def init_realtime(app: Flask) -> None:
     init_event_limits(app)
     socketio.on_namespace(PresenceNamespace("/"))
     socketio.on_namespace(ExerciseNamespace("/exercise"))
-    set_socket_closer(app, close_sessions)
+    socketio.on_namespace(TherapistNamespace("/therapist"))
+    publisher.install(app, SocketIOPublisher())

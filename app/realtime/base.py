@@ -97,11 +97,16 @@ def server_error(namespace: str, event: str) -> dict[str, Any]:
 
 
 class AuthedNamespace(Namespace):  # type: ignore[misc]
-    """Refuses anonymous connects; every event re-checks the session (an ended one is dropped).
+    """Refuses anonymous connects; every event re-checks the session (an ended one is dropped)
+    and the role: a partner's namespace refuses therapists, and the therapists' refuses
+    partners.
 
-    The user is loaded once, at connect; each event then checks only that the session it came
-    from is still live (folded into the action's own read for ``act``).
+    The user is loaded once, at connect (a role never changes after sign-up); each event then
+    checks only that the session it came from is still live (folded into the action's own read
+    for ``act``).
     """
+
+    roles: frozenset[str] = frozenset({"partner"})
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
@@ -114,8 +119,13 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
             audit.record("socket_refused", detail=self.namespace)
             # Flask-SocketIO's own exception: its message reaches the client's connect_error.
             raise ConnectionRefusedError("unauthorized")
+        if current_user.role not in self.roles:
+            audit.record("socket_refused", user_id=current_user.id,
+                         detail=f"{self.namespace} as {current_user.role}")
+            raise ConnectionRefusedError("forbidden")
         touch_session()
-        who = SessionUser(id=current_user.id, key_hash=current_session_hash())
+        who = SessionUser(id=current_user.id, key_hash=current_session_hash(),
+                          role=current_user.role)
         self._users[request.sid] = who
         presence.connected(sid=request.sid, user_id=who.id, namespace=self.namespace,
                            session_key=who.key_hash)
@@ -142,8 +152,9 @@ def guarded(handler: F | None = None, *, checks_session: bool = False) -> Any:
     """Wrap an event handler: session still live, rate cap, errors → error ack.
 
     The handler is called as ``handler(self, who, data)`` with the socket's ``SessionUser``.
-    With ``checks_session`` the handler checks the session's liveness itself, inside its own
-    read (the hot path); otherwise the wrapper does, with one small query. Every event is
+    With ``checks_session`` the handler checks the session's liveness and the account's role
+    itself, inside its own read (the hot path); otherwise the wrapper does, with one small
+    query. Every event is
     answered: a rule's refusal with its code, anything unexpected with ``server_error``
     (logged with a request id), so no client waits for an answer forever.
     """
@@ -154,10 +165,15 @@ def guarded(handler: F | None = None, *, checks_session: bool = False) -> Any:
     def wrapped(self: AuthedNamespace, *args: Any) -> Any:
         try:
             who = self.socket_user()
-            if who is None or (not checks_session and not sessions.live(who)):
+            role = None if who is None else who.role if checks_session else sessions.live_role(who)
+            if who is None or role is None:
                 # The session ended elsewhere (signed out there, or from another device).
                 disconnect()
                 return error("unauthorized", UNAUTHORIZED)
+            if role not in self.roles:
+                audit.record("forbidden", user_id=who.id,
+                             detail=f"{self.namespace} {handler.__name__} as {role}")
+                return error("forbidden", "This account can't do that here.")
             if not allow_event(self.namespace, who):
                 return error("rate_limited", "You're sending very fast. Please wait a moment.")
             return handler(self, who, *args)

@@ -7,8 +7,8 @@ from typing import Any
 
 from app.domain.errors import DomainError
 from app.realtime.base import AuthedNamespace, enter_room, guarded
+from app.realtime.publisher import room_for
 from app.services import exercises
-from app.services.publisher import room_for
 from app.services.sessions import SessionUser
 
 JOIN_FIELDS = frozenset({"exercise_id", "after_seq"})

@@ -14,7 +14,10 @@ from app.services.sessions import SessionUser
 
 
 class PresenceNamespace(AuthedNamespace):
-    """Tells each partner when the other comes and goes."""
+    """Tells each partner when the other comes and goes (a therapist's pages use it only for
+    their connection state and updates to their own room)."""
+
+    roles = frozenset({"partner", "therapist"})
 
     def joined(self, user_id: int) -> None:
         """Join the user's and the couple's rooms, and tell the partner we're here."""

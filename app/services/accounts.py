@@ -14,7 +14,7 @@ from app.domain.accounts import throttle
 from app.domain.accounts.digest import stored_form
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models import EmailToken, SignInThrottle, User
+from app.models import EmailToken, SignInThrottle, TherapistProfile, User
 from app.models.types import utcnow
 from app.services import audit, mail, sessions, tokens
 from app.services.mail import LinkMaker
@@ -111,12 +111,42 @@ def sign_up_problems(*, email: object, name: object) -> dict[str, str]:
     return problems
 
 
-def sign_up_with_password(*, email: object, name: object, password: object) -> User:
+def therapist_details(*, practice: object, licence: object) -> dict[str, str]:
+    """A therapist's practice name (needed) and licence note (optional), checked."""
+    practice_ = " ".join(practice.split()) if isinstance(practice, str) else ""
+    licence_ = " ".join(licence.split()) if isinstance(licence, str) else ""
+    if not practice_:
+        raise AccountError("Please give your practice's name, so couples know who you are.",
+                           code="practice_missing", field="practice")
+    if len(practice_) > 120:
+        raise AccountError("Please keep the practice name to 120 characters.",
+                           code="practice_long", field="practice")
+    if len(licence_) > 200:
+        raise AccountError("Please keep the licence note to 200 characters.",
+                           code="licence_long", field="licence")
+    return {"practice": practice_, "licence": licence_}
+
+
+def become_what_link_says(user: User, link: EmailToken) -> None:
+    """A new account from a therapist's sign-up link becomes a therapist's (in the current
+    transaction, after the user row is flushed)."""
+    details = link.pending_therapist
+    if details:
+        user.role = "therapist"
+        db.session.add(TherapistProfile(user_id=user.id, practice_name=details["practice"],
+                                        licence_note=details.get("licence", "")))
+
+
+def sign_up_with_password(*, email: object, name: object, password: object,
+                          therapist: dict[str, str] | None = None) -> User:
     """Create an account with a password at once (hashed with scrypt), with no emailed link:
-    for tests and operators. People sign up through ``request_sign_up``."""
+    for tests and operators. People sign up through ``request_sign_up``. ``therapist``
+    (``{"practice", "licence"}``) makes it a therapist's account."""
     email_ = normalize_email(email)
     name_ = clean_name(name)
     password_ = check_password_strength(password, email=email_)
+    details = None if therapist is None else therapist_details(
+        practice=therapist.get("practice"), licence=therapist.get("licence"))
     if email_taken(email_):
         raise AccountError("An account with that email already exists. Sign in instead?",
                            code="email_taken", field="email")
@@ -128,6 +158,10 @@ def sign_up_with_password(*, email: object, name: object, password: object) -> U
         db.session.rollback()
         raise AccountError("An account with that email already exists. Sign in instead?",
                            code="email_taken", field="email") from None
+    if details is not None:
+        user.role = "therapist"
+        db.session.add(TherapistProfile(user_id=user.id, practice_name=details["practice"],
+                                        licence_note=details["licence"]))
     audit.record("sign_up", user_id=user.id, detail="password", commit=False)
     db.session.commit()
     return user
@@ -232,7 +266,8 @@ def reset_password(*, token: object, password: object) -> User:
 
 
 def request_sign_up(*, email: object, name: object, finish_link: LinkMaker,
-                    sign_in_link: str, reset_link: str) -> None:
+                    sign_in_link: str, reset_link: str,
+                    therapist: dict[str, str] | None = None) -> None:
     """Start a sign-up: email the address a link that finishes it. For an address that already
     has an account the email says so instead (sign in, or reset the password). The answer, and
     the work done, are the same either way, so sign-up never tells whether an address is taken;
@@ -245,7 +280,8 @@ def request_sign_up(*, email: object, name: object, finish_link: LinkMaker,
     email_, name_ = normalize_email(email), clean_name(name)
     taken = email_taken(email_)
     # Issued for a taken address too (and never sent), so both cases write the same rows.
-    token = tokens.issue("signup", email=email_, pending_name=name_)
+    token = tokens.issue("signup", email=email_, pending_name=name_,
+                         pending_therapist=therapist)
     if taken:
         mail.queue(to=email_, kind="signup_taken", sign_in=sign_in_link, reset=reset_link)
     else:
@@ -288,6 +324,7 @@ def finish_sign_up_with_password(*, token: object, password: object) -> User:
                 password_hash=_hash(password_))
     db.session.add(user)
     db.session.flush()
+    become_what_link_says(user, row)
     audit.record("sign_up", user_id=user.id, detail="password", commit=False)
     db.session.commit()
     return user
@@ -315,6 +352,17 @@ def confirm_it_is_you(user: User, *, password: object, signed_in_at: datetime,
 def change_name(user: User, *, name: object) -> None:
     """Change what Attune calls you."""
     user.display_name = clean_name(name)
+    db.session.commit()
+
+
+def set_teaches_guard(user: User, *, value: object) -> None:
+    """Say whether this partner's corrections (slip marks, "this was a reflection") may teach
+    the guard; a couple's corrections are used only when both partners said yes."""
+    if not isinstance(value, bool):
+        raise AccountError("Choose yes or no.", code="invalid", field="teaches_guard")
+    user.teaches_guard = value
+    audit.record("guard_teaching_on" if value else "guard_teaching_off", user_id=user.id,
+                 commit=False)
     db.session.commit()
 
 

@@ -28,9 +28,9 @@ from app.models import (
     User,
 )
 from app.models.types import utcnow
-from app.services import audit, prompts, sessions
+from app.services import audit, homework, prompts, sessions, therapy
 from app.services.guard import judge_message
-from app.services.publisher import events_for, publish
+from app.services.publisher import announce, events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -47,6 +47,7 @@ class Outcome:
 
 
 def couple_of(user: User) -> Couple:
+    therapy.require_partner(user)
     couple = db.session.scalar(sa.select(Couple).join(
         Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
     if couple is None:
@@ -64,6 +65,7 @@ def live_exercise(couple_id: int) -> Exercise | None:
 
 def load_for(user: User | sessions.SessionUser, exercise_id: object) -> Exercise:
     """The exercise if ``user`` is one of its couple; otherwise 'not found' (no IDOR hints)."""
+    therapy.require_partner(user)
     _check_exercise_id(exercise_id)
     exercise = db.session.get(Exercise, exercise_id)
     if exercise is not None:
@@ -79,11 +81,13 @@ def state_of(exercise: Exercise) -> ex.ExerciseState:
     return ex.state_from_dict(exercise.state)
 
 
-def propose(user: User, payload: object) -> Exercise:
+def propose(user: User, payload: object, *, homework_id: object = None) -> Exercise:
     """Propose an exercise to the partner (one exercise in progress per couple), with a prompt
-    from the decks or one of the couple's own if they chose one."""
+    from the decks or one of the couple's own if they chose one; started from homework, it
+    counts for that homework once finished."""
     proposal = ex.parse_proposal(payload)
     couple = couple_of(user)
+    assigned = None if homework_id is None else homework.for_start(couple, homework_id)
     if live_exercise(couple.id) is not None:
         raise DomainError("You already have an exercise in progress. Finish or end it first.",
                           code="already_in_progress")
@@ -97,7 +101,8 @@ def propose(user: User, payload: object) -> Exercise:
         prompt_ref=prompt_ref, now=utcnow())
     exercise = Exercise(couple_id=couple.id, kind=state.kind, phase=state.phase,
                         state=ex.state_to_dict(state), seq=state.seq,
-                        prompt_ref=state.prompt_ref or None, **_summary(state))
+                        prompt_ref=state.prompt_ref or None,
+                        homework_id=None if assigned is None else assigned.id, **_summary(state))
     db.session.add(exercise)
     db.session.flush()
     db.session.execute(sa.insert(_EV), _event_rows(exercise.id, events))
@@ -214,7 +219,7 @@ _ACTION_READ = sa.select(
     .outerjoin(_CA, sa.and_(_CA.c.exercise_id == _E.c.id,
                             _CA.c.client_id == sa.bindparam("client_id")))
 ).where(_E.c.id == sa.bindparam("exercise_id"))
-_ACTION_READ_LIVE = _ACTION_READ.add_columns(sessions.LIVE.label("live"))
+_ACTION_READ_LIVE = _ACTION_READ.add_columns(sessions.LIVE_ROLE.label("live_role"))
 _EVENT_COLUMNS = ("exercise_id", "seq", "type", "actor_id", "visible_to_id", "payload", "at",
                   "answers_seq", "guard_label", "guard_action", "delivered", "model_version")
 
@@ -274,8 +279,11 @@ def _read_for_action(user_id: int, exercise_id: int, client_id: str,
         params.update(sessions.live_params(session))
     row = db.session.execute(_ACTION_READ_LIVE if session is not None else _ACTION_READ,
                              params).first()
-    if session is not None and not (row.live if row is not None else sessions.live(session)):
-        raise _unauthorized()
+    if session is not None:
+        role = row.live_role if row is not None else sessions.live_role(session)
+        if role is None:
+            raise _unauthorized()
+        therapy.require_partner(replace(session, role=role))  # the account's role now
     if row is None or user_id not in (row.partner_a_id, row.partner_b_id):
         audit.record("forbidden", user_id=user_id, detail=f"exercise {exercise_id}")
         raise DomainError("We couldn't find that exercise.", code="not_found")
@@ -288,8 +296,8 @@ class _Conflict(Exception):
 
 def _one_statement_writes(type_: str) -> bool:
     """Whether this action's write can be one statement: on PostgreSQL (data-modifying CTEs),
-    for every action but a rating (its rows go through the ORM), and only when no transaction
-    is open in this session already."""
+    for every action but a rating (its rows, and the homework a completed exercise counts for,
+    go through the ORM in one transaction), and only when no transaction is open already."""
     return (type_ != "rate" and not db.session().in_transaction()
             and db.session.get_bind().dialect.name == "postgresql")
 
@@ -328,6 +336,10 @@ def _attempt(user_id: int, row: Any, client_id: str, action: Any, *,
                                                                        verdict.action),
                         "reason": verdict.reason, "suggestion": verdict.suggestion}
     model_version = None if verdict is None else guard_model_version()
+    completes = new_state.phase == "complete" and state.phase != "complete"
+    if single and completes:  # only a rating completes an exercise, and it is never single
+        raise RuntimeError("an exercise was completed by a one-statement write")
+    done = None
     try:
         if single:
             _store_in_one_statement(exercise_id, row.version, state, new_state, events,
@@ -346,10 +358,15 @@ def _attempt(user_id: int, row: Any, client_id: str, action: Any, *,
             .returning(_CA.c.id)).first()
         if stored is None:  # the same client id, stored a moment ago by a retry
             raise _Conflict()
+        if completes:  # homework it was started from counts as done
+            exercise = db.session.get(Exercise, exercise_id)
+            done = None if exercise is None else homework.record_done(exercise)
         db.session.commit()
     except sa.exc.IntegrityError:
         raise _Conflict() from None
     publish(exercise_id, new_state, events, names)
+    if done is not None:
+        announce(done)
     return ack
 
 

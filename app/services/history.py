@@ -254,27 +254,30 @@ def _partner_rows(row: Row, stats: ExerciseStats) -> list[PartnerStatsRow]:
         understood=s.understood, gap=s.gap, messages=s.messages, questions=s.questions,
         held=s.held, landed=s.landed, first_tries=s.first_tries,
         first_try_landed=s.first_try_landed,
-        answer_seconds=",".join(f"{w:g}" for w in s.answer_seconds))
+        answer_seconds=",".join(f"{w:g}" for w in s.answer_seconds), accuracy=s.accuracy)
         for uid, s in stats.partners.items()]
 
 
-def _partner_history(couples: list[int], user_id: int, *, seen_only: bool = False
+def _partner_history(couples: list[int], user_id: int, *, shared_only: bool = False
                      ) -> list[tuple[datetime, PartnerStats]]:
     """One partner's typed numbers in these couples' exercises (columns, not models: a long
     history is a thousand rows)."""
     t = PartnerStatsRow
     where = (t.exercise_id == Exercise.id, Exercise.couple_id.in_(couples), t.user_id == user_id)
-    if seen_only:  # all the page shows of the partner: how seen they felt
-        return [(r.at, PartnerStats(seen=r.seen)) for r in db.session.execute(
-            sa.select(t.at, t.seen).where(*where))]
+    if shared_only:
+        # All the page shows of the partner, and what both already saw in the exercise: how
+        # seen they felt (revealed ratings) and how close their guesses came (public marks).
+        return [(r.at, PartnerStats(seen=r.seen, accuracy=r.accuracy))
+                for r in db.session.execute(sa.select(t.at, t.seen, t.accuracy).where(*where))]
     rows = db.session.execute(sa.select(
         t.at, t.seen, t.understood, t.gap, t.messages, t.questions, t.held, t.landed,
-        t.first_tries, t.first_try_landed, t.answer_seconds).where(*where))
+        t.first_tries, t.first_try_landed, t.answer_seconds, t.accuracy).where(*where))
     return [(r.at, PartnerStats(
         seen=r.seen, understood=r.understood, gap=r.gap, messages=r.messages,
         questions=r.questions, held=r.held, landed=r.landed, first_tries=r.first_tries,
         first_try_landed=r.first_try_landed,
-        answer_seconds=tuple(float(w) for w in r.answer_seconds.split(",") if w)))
+        answer_seconds=tuple(float(w) for w in r.answer_seconds.split(",") if w),
+        accuracy=r.accuracy))
         for r in rows]
 
 
@@ -290,6 +293,11 @@ class Debrief:
     my_gap: int | None  # my estimate of understanding minus how seen my partner felt
     partner_gap: int | None
     went_well: ex.Shown | None  # a reflection that landed, quoted
+    # Teaching the guard: the viewer's messages the partner marked as slips, the partner's
+    # the viewer marked, and the viewer's own "this was a reflection" (private to them).
+    slips_on_mine: int = 0
+    slips_i_marked: int = 0
+    my_claims: int = 0
 
 
 @dataclass(frozen=True)
@@ -333,7 +341,10 @@ def exercise_page(user: User, exercise_id: object) -> ExercisePage:
             partner=None if them is None or them.seen is None or them.understood is None
             else (them.seen, them.understood),
             my_gap=None if me is None else me.gap,
-            partner_gap=None if them is None else them.gap, went_well=went_well)
+            partner_gap=None if them is None else them.gap, went_well=went_well,
+            slips_on_mine=0 if me is None else me.slips,
+            slips_i_marked=0 if them is None else them.slips,
+            my_claims=0 if me is None else me.claims)
     mine = rating_of(state, user.id)
     return ExercisePage(exercise=exercise, state=state,
                         partner_name=names.get(partner, ex.FORMER_PARTNER), events=shown,
@@ -368,23 +379,30 @@ class InsightsPage:
 
 
 def insights_for(user: User) -> InsightsPage:
-    """Your numbers over every exercise you have done, and your partner's felt-seen trend."""
+    """Your numbers over every exercise you have done, and your partner's felt-seen and
+    accuracy trends."""
     couples = couple_ids_of(user.id)
     if not couples:
         return InsightsPage(mine=insights_of([]), partner=None, partner_name=ex.FORMER_PARTNER)
-    # Finished exercises whose numbers were never worked out get them now (once).
-    ensure_stats(rows_of(select_rows().where(
-        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
-        Exercise.stats.is_(None))))
-    mine = insights_of(_partner_history(couples, user.id))
+    mine = partner_insights(couples, user.id)
     # The current (or last) partner: only what both already see (revealed ratings).
     latest = db.session.execute(sa.select(Couple.partner_a_id, Couple.partner_b_id).where(
         Couple.id.in_(couples)).order_by(Couple.created_at.desc(), Couple.id.desc())
         .limit(1)).one()
     partner_id = latest.partner_b_id if latest.partner_a_id == user.id else latest.partner_a_id
-    partner = insights_of(_partner_history(couples, partner_id, seen_only=True))
+    partner = insights_of(_partner_history(couples, partner_id, shared_only=True))
     name = names_of((partner_id,)).get(partner_id, ex.FORMER_PARTNER)
     return InsightsPage(mine=mine, partner=partner, partner_name=name)
+
+
+def partner_insights(couples: list[int], user_id: int) -> Insights:
+    """One partner's numbers over these couples' exercises: what their insights page shows,
+    and what a therapist they share ratings with sees (one computation for both)."""
+    # Finished exercises whose numbers were never worked out get them now (once).
+    ensure_stats(rows_of(select_rows().where(
+        Exercise.couple_id.in_(couples), Exercise.phase.in_(TERMINAL_PHASES),
+        Exercise.stats.is_(None))))
+    return insights_of(_partner_history(couples, user_id))
 
 
 def week_label(day: date) -> str:

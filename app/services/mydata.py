@@ -98,6 +98,9 @@ def export_json(user_id: int) -> Iterator[str]:
     yield '{"format": "attune-export-1", "exported_at": ' + json.dumps(_iso(utcnow()))
     yield ', "account": ' + json.dumps(account)
     yield ', "couples": ' + json.dumps(couples)
+    from app.services.therapy import export_of
+
+    yield ', "therapists": ' + json.dumps(export_of(user_id))
     yield ', "exercises": ['
     first = True
     for rows, shown in _exercise_batches(user_id):
@@ -189,7 +192,11 @@ def delete_account(user: User, *, password: object, signed_in_at: datetime | Non
     from app.services import pairing
 
     if pairing.active_couple(user.id) is not None:
-        pairing.unpair(user)  # ends any exercise in progress; the history stays
+        pairing.unpair(user)  # ends any exercise in progress and every therapist link
+    from app.services import therapy
+
+    links_ended = therapy.end_links_of_therapist(user, reason="therapist left") \
+        if user.role == "therapist" else (lambda: None)
     uid = user.id
     # Private things: held-back words and private notes are emptied, not shown to anyone.
     db.session.execute(sa.update(ExerciseEvent).where(
@@ -232,4 +239,5 @@ def delete_account(user: User, *, password: object, signed_in_at: datetime | Non
         if all(db.session.get(User, p).deleted_at is not None for p in others):  # type: ignore[union-attr]
             db.session.delete(couple)
     db.session.commit()
+    links_ended()
     sessions.end_all(user, reason="account_deleted")  # every device signed out, sockets closed

@@ -48,6 +48,7 @@ def active_couple(user_id: int) -> Couple | None:
 
 def create_invite(user: User) -> NewInvite:
     """Make an invite (link token of 256 bits, short code); earlier open invites are revoked."""
+    _partners_only(user)
     if active_couple(user.id) is not None:
         raise PairingError("You're already paired. Unpair first to invite someone else.",
                            code="already_paired")
@@ -102,8 +103,16 @@ def find_by_code(raw: object) -> Invite:
     return invite
 
 
+def _partners_only(user: User) -> None:
+    """A therapist's account never pairs."""
+    if user.role != "partner":
+        raise PairingError("Therapist accounts don't pair: couples link to you instead.",
+                           code="forbidden")
+
+
 def check_redeemable(invite: Invite, user: User) -> None:
     """Raise the reason ``user`` cannot accept ``invite``, if there is one."""
+    _partners_only(user)
     if invite.inviter_id == user.id:
         raise PairingError("This is your own invite. Send it to your partner to accept.",
                            code="own_invite")
@@ -170,12 +179,16 @@ def unpair(user: User) -> Couple:
     from app.services.exercises import end_live_for_unpair
 
     announce = end_live_for_unpair(couple, user)
+    from app.services.therapy import end_links_of_couple
+
+    links_ended = end_links_of_couple(couple, by=user.id, reason="unpaired")
     couple.ended_at = utcnow()
     couple.ended_by_id = user.id
     db.session.execute(sa.delete(Membership).where(Membership.couple_id == couple.id))
     audit.record("unpaired", user_id=user.id, detail=f"couple {couple.id}", commit=False)
     db.session.commit()
     announce()
+    links_ended()
     return couple
 
 

@@ -32,7 +32,7 @@ from app.extensions import db
 from app.models import EmailToken, Passkey, User, WebAuthnChallenge
 from app.models.types import utcnow
 from app.services import audit, sessions
-from app.services.accounts import claim_sign_up
+from app.services.accounts import become_what_link_says, claim_sign_up
 
 CHALLENGE_TTL = timedelta(minutes=5)
 SESSION_KEY = "webauthn_binding"
@@ -137,10 +137,12 @@ def finish_registration(*, credential: object, name: object = None, user: User |
         if user is not None or not row.pending_email or row.pending_handle is None:
             raise PasskeyError("That passkey request doesn't match this session.",
                                code="challenge_missing")
-        claim_sign_up(sign_up_token, email=row.pending_email)
+        link = claim_sign_up(sign_up_token, email=row.pending_email)
         owner = User(email=row.pending_email, display_name=row.pending_name or "",
                      webauthn_handle=row.pending_handle)
         db.session.add(owner)
+        db.session.flush()
+        become_what_link_says(owner, link)
     else:
         if user is None or user.id != row.user_id:
             raise PasskeyError("That passkey request doesn't match this session.",

@@ -1,42 +1,26 @@
 """Signed-in sessions: a row per device, made at sign-in, checked on every request and socket
 event, deleted at sign-out. Ending one closes exactly its live sockets, through a closer the
-real-time layer installs (services know no transport)."""
+publisher seam (services know no transport)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from app.domain.accounts import devices
 from app.domain.accounts.digest import stored_form
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, publisher
 
 # Last-seen is written at most this often per session, so requests are not all writes.
 TOUCH_EVERY = timedelta(seconds=60)
-_CLOSER = "attune.session_socket_closer"
-
-# Given the key hashes of ended sessions, close their live sockets (on whichever process).
-SocketCloser = Callable[[list[str]], None]
-
-
-def set_socket_closer(app: Flask, closer: SocketCloser) -> None:
-    """Install how ended sessions' sockets are closed (the real-time layer does this)."""
-    app.extensions[_CLOSER] = closer
-
-
-def _close_sockets(key_hashes: list[str]) -> None:
-    closer: SocketCloser | None = current_app.extensions.get(_CLOSER)
-    if closer is not None and key_hashes:
-        closer(key_hashes)
 
 
 def start(user: User, *, user_agent: str) -> str:
@@ -69,27 +53,39 @@ class SessionUser:
 
     id: int
     key_hash: str
+    role: str = "partner"
 
 
-# The same rule as ``_expired``, as SQL an event's query can carry (parameters: live_params).
+# The same rule as ``_expired``, as SQL an event's query can carry (parameters: live_params):
+# the account's role if the session is live, else NULL. The role is read afresh with it, so a
+# socket's rights follow the account even while the socket stays open.
 _S = UserSession.__table__
-LIVE = sa.exists().where(
+_U = User.__table__
+LIVE_ROLE = sa.select(_U.c.role).select_from(_S.join(_U, _U.c.id == _S.c.user_id)).where(
     _S.c.user_id == sa.bindparam("live_user_id"), _S.c.key_hash == sa.bindparam("live_key_hash"),
     _S.c.last_seen_at >= sa.bindparam("live_idle_cutoff", type_=_S.c.last_seen_at.type),
-    _S.c.created_at >= sa.bindparam("live_absolute_cutoff", type_=_S.c.created_at.type))
-_LIVE_QUERY = sa.select(LIVE)
+    _S.c.created_at >= sa.bindparam("live_absolute_cutoff", type_=_S.c.created_at.type),
+).scalar_subquery()
+_LIVE_QUERY = sa.select(LIVE_ROLE)
 
 
 def live_params(who: SessionUser) -> dict[str, Any]:
-    """The parameters of ``LIVE`` for one socket's session."""
+    """The parameters of ``LIVE_ROLE`` for one socket's session."""
     idle_cutoff, absolute_cutoff = _cutoffs()
     return {"live_user_id": who.id, "live_key_hash": who.key_hash,
             "live_idle_cutoff": idle_cutoff, "live_absolute_cutoff": absolute_cutoff}
 
 
+def live_role(who: SessionUser) -> str | None:
+    """The account's role if the session a socket was opened from is still live, else None
+    (one small query)."""
+    role = db.session.execute(_LIVE_QUERY, live_params(who)).scalar()
+    return None if role is None else str(role)
+
+
 def live(who: SessionUser) -> bool:
     """Whether the session a socket was opened from is still live (one small query)."""
-    return bool(db.session.execute(_LIVE_QUERY, live_params(who)).scalar())
+    return live_role(who) is not None
 
 
 def lookup(user_id: int, key: object) -> tuple[User, UserSession] | None:
@@ -130,7 +126,7 @@ def _delete(key_hashes: list[str]) -> None:
     if key_hashes:
         db.session.execute(sa.delete(UserSession).where(UserSession.key_hash.in_(key_hashes)))
     db.session.commit()
-    _close_sockets(key_hashes)
+    publisher.close_sessions(key_hashes)
 
 
 def end_key(key: object) -> None:

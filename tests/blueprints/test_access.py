@@ -33,7 +33,7 @@ PRIVATE = [
     ("GET", "/settings"), ("POST", "/settings/passkeys/1/rename"),
     ("POST", "/settings/passkeys/1/delete"), ("POST", "/settings/sessions/1/end"),
     ("POST", "/settings/name"), ("POST", "/settings/email"), ("POST", "/settings/password"),
-    ("POST", "/settings/password/remove"),
+    ("POST", "/settings/password/remove"), ("POST", "/settings/teaching"),
     ("GET", "/exercises"), ("POST", "/exercises"), ("POST", "/api/exercises"),
     ("GET", "/exercises/1"), ("GET", "/history"), ("GET", "/history/1"),
     ("GET", "/insights"), ("GET", "/settings/data/attune-export.json"),
@@ -42,6 +42,14 @@ PRIVATE = [
     ("GET", "/prompts"), ("POST", "/prompts"), ("POST", "/prompts/1/delete"),
     ("GET", "/api/prompts"), ("GET", "/api/prompts/surprise"), ("POST", "/api/prompts"),
     ("POST", "/api/prompts/1/delete"),
+    # Therapists and sharing (tests/blueprints/test_therapists.py checks each role).
+    ("GET", "/therapist"), ("POST", "/therapist/invites"), ("GET", "/therapist/couples/1"),
+    ("POST", "/therapist/couples/1/homework"), ("GET", "/therapist/homework/1"),
+    ("POST", "/therapist/homework/1"), ("POST", "/therapist/homework/1/withdraw"),
+    ("GET", "/therapist/couples/1/print"), ("GET", "/therapist/couples/1/exercises/1"),
+    ("GET", "/t/sometokensometokensometoken"), ("POST", "/t/sometokensometokensometoken"),
+    ("GET", "/settings/therapists"), ("POST", "/settings/therapists/code"),
+    ("POST", "/settings/therapists/1/sharing"), ("POST", "/settings/therapists/1/end"),
 ]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.domain import exercises as ex
 from app.extensions import db
-from app.models import User
+from app.models import Exercise, User
 from app.services import exercises, history, pairing
 
 
@@ -182,3 +183,57 @@ def test_three_exercises_draw_charts_with_their_numbers(app: Any, couple: Any) -
     # The table says what the chart draws: Alex felt seen 8, Blair 9, every time.
     assert "<td>8/10</td><td>9/10</td>" in page
     assert "Work drains me." not in page and "just quit" not in page
+
+
+def _run_shoes(app: Any, couple: Any, scores: tuple[int, int], started: Any) -> int:
+    """Step into my shoes through the service: Alex marks Blair's guess, then Blair Alex's."""
+    alex, _blair, _c = couple
+    made = alex.post_json("/api/exercises", {"kind": "step_into_my_shoes",
+                                             "first_speaker": "me"})
+    ex_id = made.get_json()["exercise_id"]
+    a = db.session.scalar(db.select(User).where(User.email == "alex@example.com"))
+    b = db.session.scalar(db.select(User).where(User.email == "blair@example.com"))
+    steps: list[tuple[Any, str, dict[str, Any]]] = [(b, "accept", {})]
+    for (speaker, listener), score in zip(((a, b), (b, a)), scores, strict=True):
+        steps += [(speaker, "name_moment", {"text": "The call from the school"}),
+                  (listener, "guess", {"felt": "worried", "needed": "company"}),
+                  (speaker, "say", {"text": "I was scared something had happened."}),
+                  (listener, "say", {"text": "It sounds like you were frightened."}),
+                  (speaker, "reveal", {}), (speaker, "mark_accuracy", {"score": score}),
+                  (listener, "say", {"text": "It sounds like you felt afraid, not only worried."}),
+                  (speaker, "end_turn", {})]
+    steps += [(a, "end_early", {})]
+    with app.test_request_context():
+        for i, (user, type_, payload) in enumerate(steps):
+            ack = exercises.act(user, exercise_id=ex_id, client_id=f"shoes-{ex_id}-{i:04d}",
+                                type_=type_, payload=payload)
+            assert ack["ok"], ack
+    db.session.execute(db.update(Exercise).where(Exercise.id == ex_id).values(
+        started_at=started, created_at=started))
+    db.session.commit()
+    return int(ex_id)
+
+
+def test_accuracy_is_a_trend_beside_the_others(app: Any, couple: Any) -> None:
+    alex, blair, _c = couple
+    week1 = datetime(2026, 11, 2, 19, tzinfo=UTC)  # a Monday
+    # (Alex's mark of Blair's guess, Blair's mark of Alex's guess), two weeks.
+    for days, scores in ((0, (4, 7)), (2, (6, 8)), (7, (9, 5))):
+        _run_shoes(app, couple, scores, week1 + timedelta(days=days))
+    page = blair.get("/insights").get_data(as_text=True)
+    # Blair's guesses came 4, 6, 9 close: 6.3 overall; 5 then 9 by week.
+    assert ('data-metric="accuracy"><dt>How close your guesses came (Step into my shoes)</dt>'
+            '<dd>6.3/10') in page
+    assert "Alex's guesses came 6.7/10 close on average." in page  # 7, 8, 5
+    assert 'id="chart-accuracy-h">How close each of your guesses came</h2>' in page
+    # The summary beside the chart says the trend in words, for each of them.
+    assert ("You: from 5/10 in the week of 2 Nov to 9/10 in the week of 9 Nov, over 2 weeks "
+            "with exercises. Alex: from 7.5/10 in the week of 2 Nov to 5/10 in the week of "
+            "9 Nov, over 2 weeks with exercises.") in page
+    assert 'aria-describedby="chart-accuracy-s"' in page
+    assert "<td>5/10</td><td>7.5/10</td>" in page and "<td>9/10</td><td>5/10</td>" in page
+    # A listener exercise brings no accuracy: the number is still Blair's guesses only.
+    _run_exercise(app, couple)
+    assert ('<dd>6.3/10') in blair.get("/insights").get_data(as_text=True)
+    assert ('data-metric="accuracy"><dt>How close your guesses came (Step into my shoes)</dt>'
+            '<dd>6.7/10') in alex.get("/insights").get_data(as_text=True)

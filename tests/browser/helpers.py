@@ -72,13 +72,15 @@ def wait_for_socket(page: Page) -> None:
     expect(page.locator("#conn-state")).to_have_attribute("data-state", "online")
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, keep_focus: bool = False) -> None:
     """Save the phone screen (390×664 CSS px at 2×) to docs/screenshots/NAME.png for the README.
 
     The file is rewritten only when the picture changed, so unchanged screens cause no git diff.
+    ``keep_focus`` leaves the focus where it is (a screen with the keyboard up is typed in).
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    if not keep_focus:
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
     png = page.screenshot(animations="disabled", caret="hide", scale="device")
     path = SCREENSHOTS / f"{name}.png"
     if not path.exists() or path.read_bytes() != png:

@@ -77,12 +77,40 @@ def _say(page: Page, text: str) -> None:
     page.get_by_role("button", name="Send", exact=True).click()
 
 
+def _in_view(page: Page, selector: str) -> dict[str, float]:
+    """The element's box, asserted wholly on screen: below the sticky top bar and the floor
+    banner (while the banner is stuck there) and above the keyboard."""
+    box = _box(page, selector)
+    top = _box(page, ".topbar")
+    covered = top["y"] + top["height"]
+    banner = _box(page, "#ex-floor")
+    if banner["y"] >= covered - 1:  # stuck under the top bar, not scrolled away
+        covered = banner["y"] + banner["height"]
+    assert box["y"] >= covered - 1, (selector, box, covered)
+    assert box["y"] + box["height"] <= page.viewport_size["height"] + 1, (selector, box)
+    return box
+
+
+def _ax_nodes(page: Page) -> list[dict[str, Any]]:
+    """Chromium's accessibility tree, as a screen reader reads it (no screen reader here)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Accessibility.enable")
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    cdp.detach()
+    for n in nodes:
+        n["props"] = {p["name"]: p["value"].get("value") for p in n.get("properties", [])}
+        n["role_"] = n.get("role", {}).get("value")
+        n["name_"] = n.get("name", {}).get("value", "")
+        n["description_"] = n.get("description", {}).get("value", "")
+    return nodes
+
+
 def test_the_listener_sees_what_they_reflect_with_the_keyboard_open(phone, live_server) -> None:
     gale = phone("light").new_page()
     hari = phone("dark").new_page()
     _start_exercise(live_server, gale, hari, ("Gale", "Hari"))
     hari.set_viewport_size(KEYBOARD_OPEN)
-    pinned = hari.get_by_role("group").filter(has_text="Gale said")
+    pinned = hari.get_by_role("group", name="Gale said")
     expect(hari.locator("#ex-pinned")).to_be_hidden()  # nothing shared yet
 
     first = "I get home and the whole evening is already planned for me."
@@ -92,22 +120,51 @@ def test_the_listener_sees_what_they_reflect_with_the_keyboard_open(phone, live_
     _say(gale, latest)
     text = hari.locator("#ex-pinned-text")
     expect(text).to_have_text(latest)
-    expect(text).to_have_attribute("aria-live", "polite")
     expect(pinned).to_have_count(1)
 
-    # Typing with the keyboard up: the latest words stay between the banner and the textarea.
+    # What a screen reader gets: the conversation log announces the words as they arrive
+    # (politely), the pinned copy is no second live region, and the words describe the
+    # textarea, so they are read again on the way into typing.
+    nodes = _ax_nodes(hari)
+    live = [n for n in nodes if n["props"].get("live") in ("polite", "assertive")
+            and n["role_"] not in ("StaticText", "InlineTextBox", "generic", "listitem")]
+    assert {(n["role_"], n["name_"], n["props"]["live"]) for n in live} == {
+        ("log", "Conversation", "polite"), ("status", "", "polite")}, live  # log; errors
     box = hari.get_by_role("textbox", name="Say back what you heard, or ask Gale")
+    textbox = next(n for n in nodes if n["role_"] == "textbox")
+    assert textbox["name_"] == "Say back what you heard, or ask Gale"
+    assert textbox["description_"].startswith(f"Gale said {latest}"), textbox["description_"]
+
+    # Typing with the keyboard up: the latest words stay between the banner and the textarea.
     box.click()
     box.press_sequentially("It sounds like even resting feels")
     box.press("End")
     hari.wait_for_timeout(300)  # let the browser finish scrolling the caret into view
-    banner, words, area = _box(hari, "#ex-floor"), _box(hari, "#ex-pinned-text"), _box(
-        hari, "#f-text")
-    assert words["y"] >= banner["y"] + banner["height"] - 1, (banner, words)
+    words, area = _in_view(hari, "#ex-pinned-text"), _in_view(hari, "#f-text")
     assert words["y"] + words["height"] <= area["y"], (words, area)
-    assert area["y"] + area["height"] <= KEYBOARD_OPEN["height"], area
     assert words["height"] > 20
-    screenshot(hari, "exercise-listener-keyboard")
+    screenshot(hari, "exercise-listener-keyboard", keep_focus=True)
+
+    # The guard holds a message back: its card shows under the textarea, and the words being
+    # reflected stay in view above both, as the message goes and as it is rewritten.
+    box.fill("You should just quit that job.")
+    hari.get_by_role("button", name="Send", exact=True).click()
+    guard = hari.locator("#ex-guard")
+    expect(guard).to_be_visible()
+    expect(box).to_have_value("You should just quit that job.")
+    hari.wait_for_timeout(300)
+    _in_view(hari, "#ex-pinned-text")
+    _in_view(hari, ".ex-guard-title")
+    box.click()
+    box.press("End")
+    box.press_sequentially(" Or maybe not.")
+    hari.wait_for_timeout(300)
+    words, area = _in_view(hari, "#ex-pinned-text"), _in_view(hari, "#f-text")
+    card = _in_view(hari, "#ex-guard")  # the whole card, its reason and suggestion inside
+    assert words["y"] + words["height"] <= area["y"] <= card["y"], (words, area, card)
+    expect(hari.locator("#ex-guard-reason")).to_be_in_viewport()
+    screenshot(hari, "exercise-listener-keyboard-held", keep_focus=True)
+    assert_accessible(hari, "exercise (listener, held message, keyboard height)")
 
     # Folded away on request, and back.
     hari.locator("#ex-pinned summary").click()
@@ -122,6 +179,8 @@ def test_the_listener_sees_what_they_reflect_with_the_keyboard_open(phone, live_
     expect(gale.locator("#ex-pinned-text")).to_have_text(
         "What I keep coming back to is that we never stop.")
     expect(hari.locator("#ex-pinned")).to_be_hidden()  # the speaker does not need it
+    speaker_box = next(n for n in _ax_nodes(hari) if n["role_"] == "textbox")
+    assert "said" not in speaker_box["description_"]  # nothing stale describes their textarea
     assert_accessible(hari, "exercise (speaker, keyboard height)")
     assert_accessible(gale, "exercise (listener, pinned message)")
 

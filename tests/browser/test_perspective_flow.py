@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from app.extensions import db
+from app.models import Exercise, User
+from app.services import exercises
 from tests.browser.axe import assert_accessible, assert_accessible_both_schemes
 from tests.browser.helpers import (
     collect_problems,
@@ -153,4 +158,55 @@ def test_step_into_my_shoes_from_proposal_to_the_accuracy_mark(phone, live_serve
     alex.get_by_role("button", name="I feel heard").click()
     expect(blair.get_by_role("textbox", name="Name a moment")).to_be_visible()
     expect(alex.locator("#shoes-wait")).to_have_text("Blair is choosing a moment to name.")
+
+    # They stop here. With two earlier weeks of the exercise, Blair's insights show how close
+    # the guesses came as a trend, in a chart and in words.
+    alex.get_by_role("button", name="End exercise").click()
+    alex.get_by_role("dialog", name="End the exercise now?").get_by_role(
+        "button", name="End exercise").click()
+    expect(blair.get_by_role("heading", name="This exercise has ended")).to_be_visible()
+    _earlier_weeks(live_server.app, scores=(4, 5))
+    blair.goto("/insights")
+    numbers = blair.locator('[data-metric="accuracy"]')
+    expect(numbers).to_have_text("How close your guesses came (Step into my shoes)5/10")
+    chart = blair.get_by_role("region", name="How close each of your guesses came")
+    expect(chart.get_by_role("img", name=re.compile("How close each of your guesses came"))
+           ).to_be_visible()
+    expect(chart.locator(".chart-summary")).to_have_text(re.compile(
+        r"^You: from 4/10 in the week of \d+ \w+ to 6/10 in the week of \d+ \w+, over 3 weeks "
+        r"with exercises\. Alex: "))
+    chart.scroll_into_view_if_needed()
+    screenshot(blair, "insights-accuracy")
+    assert_accessible_both_schemes(blair, "insights with the accuracy trend")
     assert problems == []
+
+
+def _earlier_weeks(app, *, scores: tuple[int, int]) -> None:
+    """Two finished Step-into-my-shoes exercises one and two weeks back, through the service:
+    Alex marks Blair's guesses ``scores`` (oldest first), Blair marks Alex's 7."""
+    with app.app_context():
+        alex, blair = (db.session.scalar(sa.select(User).where(User.display_name == n))
+                       for n in ("Alex", "Blair"))
+        with app.test_request_context():
+            for weeks_back, score in zip((2, 1), scores, strict=True):
+                made = exercises.propose(alex, {"kind": "step_into_my_shoes",
+                                                "first_speaker": "me"})
+                steps = [(blair, "accept", {})]
+                for speaker, listener, mark in ((alex, blair, score), (blair, alex, 7)):
+                    steps += [(speaker, "name_moment", {"text": "The call from the school"}),
+                              (listener, "guess", {"felt": "worried", "needed": "company"}),
+                              (speaker, "say", {"text": "I was scared."}),
+                              (speaker, "reveal", {}), (speaker, "mark_accuracy",
+                                                        {"score": mark}),
+                              (listener, "say", {"text": "It sounds like you felt afraid."}),
+                              (speaker, "end_turn", {})]
+                steps.append((alex, "end_early", {}))
+                for i, (user, type_, payload) in enumerate(steps):
+                    ack = exercises.act(user, exercise_id=made.id, client_id=f"weeks-{weeks_back}-{i:04d}",
+                                        type_=type_, payload=payload)
+                    assert ack["ok"], ack
+                when = made.created_at - timedelta(weeks=weeks_back)
+                db.session.execute(sa.update(Exercise).where(Exercise.id == made.id).values(
+                    created_at=when, started_at=when))
+                db.session.commit()
+        db.session.remove()

@@ -51,21 +51,36 @@ def signup() -> ResponseReturnValue:
         return redirect(url_for("main.home"))
     _remember_next()
     errors: dict[str, str] = {}
+    therapist = (request.values.get("as") == "therapist")
     if request.method == "POST":
         errors = accounts.sign_up_problems(email=request.form.get("email"),
                                            name=request.form.get("name"))
+        if therapist:
+            try:
+                _therapist_details(request.form)
+            except AccountError as exc:
+                errors[exc.field] = exc.message
         if not errors:
             _request_sign_up(request.form)
             return redirect(url_for("auth.signup_sent"))
-    return render_template("auth/signup.html", errors=errors, form=request.form), (
-        400 if errors else 200)
+    return render_template("auth/signup.html", errors=errors, form=request.form,
+                           therapist=therapist), (400 if errors else 200)
+
+
+def _therapist_details(data: Mapping[str, Any]) -> dict[str, str] | None:
+    """A therapist's sign-up carries the practice name and licence note (checked)."""
+    if data.get("as") != "therapist":
+        return None
+    return accounts.therapist_details(practice=data.get("practice"),
+                                      licence=data.get("licence"))
 
 
 def _request_sign_up(data: Mapping[str, Any]) -> None:
     accounts.request_sign_up(
         email=data.get("email"), name=data.get("name"),
         finish_link=lambda token: public_url_for("auth.signup_finish", token=token),
-        sign_in_link=public_url_for("auth.login"), reset_link=public_url_for("auth.forgot"))
+        sign_in_link=public_url_for("auth.login"), reset_link=public_url_for("auth.forgot"),
+        therapist=_therapist_details(data))
 
 
 @bp.get("/signup/sent")

@@ -8,16 +8,16 @@ from typing import Any
 
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from app.blueprints.decorators import partner_required
+from app.blueprints.decorators import partner_account_required, partner_required
 from app.blueprints.exercises import charts
 from app.domain import exercises as ex
 from app.domain.errors import DomainError
 from app.domain.exercises import prompts as deck
 from app.domain.exercises.catalog import STRICTNESS_LABELS
 from app.errors import json_object
-from app.services import exercises, prompts
+from app.services import exercises, homework, prompts
 from app.services import history as past
 
 bp = Blueprint("exercises", __name__)
@@ -43,7 +43,17 @@ def _form_page(form: dict[str, Any], *, errors: dict[str, str] | None = None,
 @bp.get("/exercises")
 @partner_required
 def index() -> ResponseReturnValue:
-    """Choose an exercise (and a prompt) to propose, or go back to the one in progress."""
+    """Choose an exercise (and a prompt) to propose, or go back to the one in progress;
+    from a piece of homework, its exercise, topic and strictness are filled in."""
+    raw = request.args.get("homework", "")
+    if raw.isdecimal() and len(raw) < 10:
+        try:
+            hw = homework.for_start(g.couple, int(raw))
+        except DomainError as exc:
+            flash(exc.message, "info")
+        else:
+            return _form_page({"kind": hw.kind, "topic": hw.topic, "strictness": hw.strictness,
+                               "homework_id": str(hw.id), "homework_note": hw.note})
     return _form_page({"kind": request.args.get("kind", DEFAULT_KIND)})
 
 
@@ -66,20 +76,24 @@ def propose_form() -> ResponseReturnValue:
             "topic": request.form.get("topic", ""),
             "prompt": request.form.get("prompt", ""),
             "first_speaker": request.form.get("first_speaker", "random"),
-            "strictness": request.form.get("strictness", "gentle")}
+            "strictness": request.form.get("strictness", "gentle"),
+            "homework_id": request.form.get("homework_id", "")}
     payload = {key: form[key] for key in ("kind", "topic", "first_speaker", "strictness")}
+    raw_hw = form["homework_id"]
+    homework_id = int(raw_hw) if raw_hw.isdecimal() and len(raw_hw) < 10 else None
     try:
         choice = form["prompt"]
         if choice == SURPRISE:
             choice = prompts.surprise(g.couple, form["kind"]).ref
-        exercise = exercises.propose(current_user, {**payload, **_prompt_fields(choice)})
+        exercise = exercises.propose(current_user, {**payload, **_prompt_fields(choice)},
+                                     homework_id=homework_id)
     except DomainError as exc:
         return _form_page(form, errors={"form": exc.message}, status=400)
     return redirect(url_for("exercises.live", exercise_id=exercise.id))
 
 
 @bp.post("/api/exercises")
-@login_required
+@partner_account_required
 def propose_json() -> ResponseReturnValue:
     """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?}``."""
     exercise = exercises.propose(current_user, json_object())
@@ -127,7 +141,7 @@ def _choice_json(c: prompts.Choice) -> dict[str, Any]:
 
 
 @bp.get("/api/prompts")
-@login_required
+@partner_account_required
 def prompts_json() -> ResponseReturnValue:
     """Prompts for ``?kind=`` (all without it), each marked ``used`` and ``last``."""
     couple = exercises.couple_of(current_user)
@@ -137,7 +151,7 @@ def prompts_json() -> ResponseReturnValue:
 
 
 @bp.get("/api/prompts/surprise")
-@login_required
+@partner_account_required
 def surprise_json() -> ResponseReturnValue:
     """One prompt for ``?kind=``: never the last one used, fresh ones first."""
     couple = exercises.couple_of(current_user)
@@ -146,7 +160,7 @@ def surprise_json() -> ResponseReturnValue:
 
 
 @bp.post("/api/prompts")
-@login_required
+@partner_account_required
 def add_prompt_json() -> ResponseReturnValue:
     """Keep a prompt of your own: ``{"text": 1–200 characters}``."""
     couple = exercises.couple_of(current_user)
@@ -158,7 +172,7 @@ def add_prompt_json() -> ResponseReturnValue:
 
 
 @bp.post("/api/prompts/<int:prompt_id>/delete")
-@login_required
+@partner_account_required
 def remove_prompt_json(prompt_id: int) -> ResponseReturnValue:
     """Remove one of your own prompts."""
     prompts.remove_own(exercises.couple_of(current_user), current_user.id, prompt_id)
@@ -166,7 +180,7 @@ def remove_prompt_json(prompt_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/exercises/<int:exercise_id>")
-@login_required
+@partner_account_required
 def live(exercise_id: int) -> ResponseReturnValue:
     """The live exercise screen (the socket fills it in and keeps it current)."""
     exercise = exercises.load_for(current_user, exercise_id)
@@ -180,7 +194,7 @@ def live(exercise_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/history")
-@login_required
+@partner_account_required
 def history() -> ResponseReturnValue:
     """Every exercise the two of you have done, newest first, with filters and search."""
     try:
@@ -200,7 +214,7 @@ def _list_choices() -> dict[str, object]:
 
 
 @bp.get("/history/<int:exercise_id>")
-@login_required
+@partner_account_required
 def transcript(exercise_id: int) -> ResponseReturnValue:
     """One exercise as you may see it; a finished one ends on its debrief."""
     page = past.exercise_page(current_user, exercise_id)
@@ -209,7 +223,7 @@ def transcript(exercise_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/insights")
-@login_required
+@partner_account_required
 def insights() -> ResponseReturnValue:
     """Your listening over time: numbers, trends and charts drawn on the server."""
     page = past.insights_for(current_user)

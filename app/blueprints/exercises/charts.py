@@ -9,15 +9,30 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.exercises.metrics import Insights, Metric
+from app.domain.exercises.metrics import Insights
 from app.services.history import InsightsPage, week_label
 
 WIDTH, HEIGHT = 320, 180
 LEFT, RIGHT, TOP, BOTTOM = 34, 12, 12, 28  # room for the axis labels
+MARK = 4  # a point's radius (half a square's side)
 
 # Fixed scales where the number has natural bounds, so weeks compare at a glance.
 SCALES: dict[str, tuple[float, float]] = {"seen": (0, 10), "landing": (0, 100),
-                                          "questions": (0, 100), "gap": (-10, 10)}
+                                          "questions": (0, 100), "gap": (-10, 10),
+                                          "accuracy": (0, 10)}
+# Numbers both partners already saw in the exercise, so each chart shows both of them.
+SHARED: dict[str, str] = {"seen": "How seen each of you felt",
+                          "accuracy": "How close each of your guesses came"}
+
+
+# The same numbers' titles, said of both partners (a therapist's view of the couple).
+THIRD_PERSON = {
+    "seen": "How seen each felt",
+    "gap": "Understanding gap: own estimate minus how seen the other felt",
+    "questions": "Curious questions among replies",
+    "holds": "Replies the guard held back, per exercise",
+    "accuracy": "How close each one's guesses came",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,14 @@ class Chart:
     x_ticks: tuple[tuple[float, str], ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # week label -> one value per line
     zero_y: float | None  # a reference line at 0 when the scale crosses it
+    summary: str  # the trend in one or two sentences, shown beside the chart
+
+    # The drawing's frame, for the template (one place with the numbers above).
+    view_box = f"0 0 {WIDTH} {HEIGHT}"
+    x_from, x_to = LEFT, WIDTH - RIGHT
+    y_label_x = LEFT - 4  # right edge of the value labels
+    x_label_y = HEIGHT - 8  # baseline of the week labels
+    mark = MARK
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -85,7 +108,22 @@ def line_chart(key: str, title: str, unit: str,
     rows = tuple((f"Week of {week_label(w)}", tuple(_fmt(d.get(w), unit) for d in by_line))
                  for w in weeks)
     return Chart(key=key, title=title, unit=unit, lines=tuple(lines), y_ticks=y_ticks,
-                 x_ticks=x_ticks, rows=rows, zero_y=y(0) if low < 0 < high else None)
+                 x_ticks=x_ticks, rows=rows, zero_y=y(0) if low < 0 < high else None,
+                 summary=" ".join(_summary(name, pts, unit) for name, _c, pts in series))
+
+
+def _summary(name: str, points: tuple[tuple[date, float], ...], unit: str) -> str:
+    """One person's trend in words: where it started, where it is, over how many weeks."""
+    first, last = points[0], points[-1]
+    if len(points) == 1:
+        return f"{name}: {_fmt(first[1], unit)} in the week of {week_label(first[0])}."
+    if first[1] == last[1]:
+        return (f"{name}: {_fmt(first[1], unit)} in the week of {week_label(first[0])} and "
+                f"again in the week of {week_label(last[0])}, over {len(points)} weeks with "
+                "exercises.")
+    return (f"{name}: from {_fmt(first[1], unit)} in the week of {week_label(first[0])} to "
+            f"{_fmt(last[1], unit)} in the week of {week_label(last[0])}, "
+            f"over {len(points)} weeks with exercises.")
 
 
 def for_page(page: InsightsPage) -> list[Chart]:
@@ -97,14 +135,29 @@ def for_page(page: InsightsPage) -> list[Chart]:
         if not metric.weeks:
             continue
         series = [("You", "mine", metric.weeks)]
-        if metric.key == "seen" and page.partner is not None:
-            theirs = _metric(page.partner, "seen")
+        if metric.key in SHARED and page.partner is not None:
+            theirs = page.partner.metric(metric.key)
             if theirs is not None and theirs.weeks:
                 series.append((page.partner_name, "partner", theirs.weeks))
-        title = "How seen each of you felt" if len(series) > 1 else metric.title
+        title = SHARED[metric.key] if len(series) > 1 else metric.title
         charts.append(line_chart(metric.key, title, metric.unit, series))
     return charts
 
 
-def _metric(insights: Insights, key: str) -> Metric | None:
-    return next((m for m in insights.metrics if m.key == key), None)
+def for_couple(people: list[tuple[str, Insights]]) -> list[Chart]:
+    """A therapist's charts of a couple: each number with both partners' lines, drawn from
+    the same insights each partner sees on their own page."""
+    if not any(i.trend_ready for _n, i in people):
+        return []
+    charts = []
+    first = people[0][1]
+    for metric in first.metrics:
+        series = []
+        for (name, insights), css in zip(people, ("mine", "partner"), strict=False):
+            theirs = insights.metric(metric.key)
+            if theirs is not None and theirs.weeks:
+                series.append((name, css, theirs.weeks))
+        if series:
+            title = THIRD_PERSON.get(metric.key, metric.title)
+            charts.append(line_chart(metric.key, title, metric.unit, series))
+    return charts

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain.exercises import screen_view
+from app.services import homework
 from app.services.exercises import live_exercise, state_of
 from app.services.pairing import active_couple, open_invite
 from app.services.presence import online_user_ids
@@ -19,6 +20,8 @@ def home() -> ResponseReturnValue:
     """The couple at a glance, or the way to pair; a welcome for visitors."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    if current_user.role == "therapist":
+        return redirect(url_for("therapist.index"))
     couple = active_couple(current_user.id)
     partner = couple.other(current_user.id) if couple else None
     online = online_user_ids([partner.id]) if partner else set()
@@ -26,6 +29,8 @@ def home() -> ResponseReturnValue:
     return render_template("main/home.html", couple=couple, partner=partner,
                            partner_online=bool(partner and partner.id in online),
                            invite=None if couple else open_invite(current_user),
+                           homework=homework.items_of(couple, include_finished=False)
+                           if couple else [],
                            live=live, live_view=screen_view(state_of(live), viewer=current_user.id)
                            if live else None)
 

@@ -14,8 +14,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app.blueprints.decorators import partner_account_required
 from app.extensions import limiter
 from app.models import Invite
 from app.services import audit, pairing
@@ -42,7 +43,7 @@ def _invite_link(token: str) -> str:
 
 
 @bp.get("/pair")
-@login_required
+@partner_account_required
 def pair() -> ResponseReturnValue:
     """Invite your partner, or type their code."""
     couple = pairing.active_couple(current_user.id)
@@ -55,7 +56,7 @@ def pair() -> ResponseReturnValue:
 
 
 @bp.post("/pair/invite")
-@login_required
+@partner_account_required
 @limiter.limit("10 per minute")
 def create_invite() -> ResponseReturnValue:
     """Make a new invite (the last open one stops working)."""
@@ -70,7 +71,7 @@ def create_invite() -> ResponseReturnValue:
 
 
 @bp.get("/pair/qr.svg")
-@login_required
+@partner_account_required
 def invite_qr() -> ResponseReturnValue:
     """The current invite link as a QR code."""
     _, token = _shown_invite()
@@ -106,7 +107,7 @@ def invite(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/i/<token>")
-@login_required
+@partner_account_required
 @limiter.limit(REDEEM_LIMIT)
 def accept(token: str) -> ResponseReturnValue:
     """Accept the invite behind a link."""
@@ -119,7 +120,7 @@ def accept(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/pair/code")
-@login_required
+@partner_account_required
 @limiter.limit(REDEEM_LIMIT)
 def accept_code() -> ResponseReturnValue:
     """Accept an invite by its short code."""
@@ -136,7 +137,7 @@ def accept_code() -> ResponseReturnValue:
 
 
 @bp.route("/pair/unpair", methods=["GET", "POST"])
-@login_required
+@partner_account_required
 def unpair() -> ResponseReturnValue:
     """Confirm, then end the couple."""
     couple = pairing.active_couple(current_user.id)

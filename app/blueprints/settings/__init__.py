@@ -76,6 +76,21 @@ def end_device(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("settings.index"))
 
 
+@bp.post("/settings/teaching")
+@login_required
+def teaching() -> ResponseReturnValue:
+    """Opt in or out of letting the couple's corrections teach the guard (default: out)."""
+    raw = request.form.get("teaches_guard", "")
+    value: object = {"": False, "yes": True}.get(raw, raw)
+    try:
+        accounts.set_teaches_guard(current_user._get_current_object(), value=value)
+    except AccountError as exc:
+        return _account_error(exc)
+    flash("Thank you: your corrections may teach the guard once your partner agrees too."
+          if value else "Your corrections stay with the two of you.", "success")
+    return redirect(url_for("settings.index"))
+
+
 # --- Name, email and password (templates/settings/_account.html) ---------------------------
 
 ACCOUNT_LIMIT = "10 per minute;50 per hour"

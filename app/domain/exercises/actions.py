@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from app.domain.errors import DomainError
-from app.domain.exercises.catalog import ConfirmKind
+from app.domain.exercises.catalog import ConfirmKind, SlipKind
 
 VerdictAction = Literal["allow", "nudge", "block"]
 Strictness = Literal["gentle", "strict"]
@@ -183,6 +183,24 @@ class MarkAccuracy:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkSlip:
+    """The speaker privately marks a delivered listener message: it felt like fixing, judging,
+    defending, about the listener, or brushing it off. The turn goes on unchanged."""
+
+    of: int
+    slip: SlipKind
+    name: ClassVar[str] = "mark_slip"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimReflection:
+    """The listener says a held message was a reflection; it still is not sent."""
+
+    of: int
+    name: ClassVar[str] = "claim_reflection"
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """Free text from a client before the service knows whether it is a share or needs the guard."""
 
@@ -194,13 +212,13 @@ class Say:
 Action = (
     Accept | Schedule | Decline | Cancel | Start | Share | ListenerMessage | Check | Confirm
     | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
-    | AnotherRound
+    | AnotherRound | MarkSlip | ClaimReflection
 )
 # What a client may send: everything but ListenerMessage, whose verdict only the service knows.
 ClientAction = (
     Accept | Schedule | Decline | Cancel | Start | Share | Say | Check | Confirm
     | EndTurn | CallBreak | Ready | EndEarly | Rate | NameMoment | Guess | Reveal | MarkAccuracy
-    | AnotherRound
+    | AnotherRound | MarkSlip | ClaimReflection
 )
 
 

@@ -90,6 +90,42 @@ CONFIRM_CHOICES: tuple[ConfirmChoice, ...] = (
 
 CONFIRM_LABELS: Mapping[str, str] = MappingProxyType({c.kind: c.label for c in CONFIRM_CHOICES})
 
+SlipKind = Literal["fixing", "judging", "defending", "about_you", "brushing_off"]
+
+
+@dataclass(frozen=True, slots=True)
+class SlipChoice:
+    """One way a delivered listener message can feel to the speaker, marked with one tap.
+
+    ``label`` is the speaker's button; ``felt`` and ``tip`` are what the listener reads (kindly:
+    it is how the words landed, not a verdict on them); ``guard_label`` is the listener-move
+    label the mark implies when the couple's corrections teach the guard.
+    """
+
+    kind: SlipKind
+    label: str
+    felt: str
+    tip: str
+    guard_label: str
+
+
+SLIP_CHOICES: tuple[SlipChoice, ...] = (
+    SlipChoice("fixing", "Felt like fixing", "felt a bit like fixing",
+               "Next time, try saying back what they feel before any way out of it.", "advice"),
+    SlipChoice("judging", "Felt like judging", "felt a bit like judging",
+               "Next time, try saying what you hear without weighing it.", "judgement"),
+    SlipChoice("defending", "Felt like defending", "felt a bit like defending",
+               "Your side can wait for your turn; for now, try saying back theirs.",
+               "defensiveness"),
+    SlipChoice("about_you", "Felt about you", "felt a bit like it was about you",
+               "Next time, try turning back to what they're going through.", "self_focus"),
+    SlipChoice("brushing_off", "Felt like brushing it off", "felt a bit like brushing it off",
+               "Next time, try naming how big this feels to them.", "minimizing"),
+)
+SLIPS: Mapping[str, SlipChoice] = MappingProxyType({c.kind: c for c in SLIP_CHOICES})
+# The listener's "this was a reflection" after a hold teaches the guard this label.
+CLAIMED_LABEL = "reflection"
+
 _REFLECTION_STARTERS: tuple[str, ...] = (
     "So what I'm hearing is…",
     "It sounds like you felt…",

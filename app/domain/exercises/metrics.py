@@ -33,6 +33,11 @@ class PartnerStats:
     first_tries: int = 0  # shares of the partner they answered and got an answer on
     first_try_landed: int = 0  # of which the first answer was "That's it"
     answer_seconds: tuple[float, ...] = ()  # share → their first answer to it
+    # Step into my shoes: how close their guesses came (0-10) as the speaker marked them,
+    # averaged over this exercise's marks; None when none of their guesses was marked.
+    accuracy: float | None = None
+    slips: int = 0  # their delivered messages the partner marked ("felt like fixing"…)
+    claims: int = 0  # their held messages they said were reflections (private to them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,8 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
     ordered = sorted(events, key=lambda e: e.seq)
     counts: dict[int, dict[str, int]] = {p: {"messages": 0, "questions": 0, "held": 0,
                                              "landed": 0, "first_tries": 0,
-                                             "first_try_landed": 0} for p in partners}
+                                             "first_try_landed": 0, "slips": 0, "claims": 0}
+                                         for p in partners}
     waits: dict[int, list[float]] = {p: [] for p in partners}
     last_share: Event | None = None
     answered: set[int] = set()  # shares already answered (the first answer counts)
@@ -62,6 +68,7 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
     first_confirm: set[int] = set()  # shares whose first confirmation has been seen
     landed_seqs: list[int] = []
     ratings: dict[int, tuple[int, int]] = {}
+    marks: dict[int, list[int]] = {p: [] for p in partners}
     started = False
     for e in ordered:
         p = e.payload
@@ -94,6 +101,16 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
                 first_confirm.add(share)
                 counts[writer]["first_tries"] += 1
                 counts[writer]["first_try_landed"] += int(landed)
+        elif e.type == "accuracy_marked":
+            guesser, score = p.get("guesser"), p.get("score")
+            if type(guesser) is int and guesser in marks and type(score) is int:
+                marks[guesser].append(score)
+        elif e.type == "slip_marked":
+            listener = p.get("listener")
+            if isinstance(listener, int) and listener in counts:
+                counts[listener]["slips"] += 1
+        elif e.type == "reflection_claimed" and e.actor in counts:
+            counts[e.actor]["claims"] += 1
         elif e.type == "ratings_revealed":
             for r in _items(p.get("ratings")):
                 user, seen, understood = r.get("user"), r.get("seen"), r.get("understood")
@@ -108,7 +125,8 @@ def exercise_stats(events: Sequence[Event], *, partners: tuple[int, int]) -> Exe
             seen=None if mine is None else mine[0],
             understood=None if mine is None else mine[1],
             gap=None if mine is None or theirs is None else mine[1] - theirs[0],
-            answer_seconds=tuple(waits[me]), **counts[me])
+            answer_seconds=tuple(waits[me]),
+            accuracy=statistics.fmean(marks[me]) if marks[me] else None, **counts[me])
     return ExerciseStats(partners=result, landed_seqs=tuple(landed_seqs), started=started)
 
 
@@ -120,8 +138,8 @@ def _items(value: object) -> list[Mapping[str, object]]:
 
 
 _FIELDS = ("seen", "understood", "gap", "messages", "questions", "held", "landed",
-           "first_tries", "first_try_landed")
-STATS_VERSION = 2  # a stored form of another version is recomputed from the events
+           "first_tries", "first_try_landed", "slips", "claims")
+STATS_VERSION = 4  # a stored form of another version is recomputed from the events
 
 
 def stats_to_dict(stats: ExerciseStats) -> dict[str, object]:
@@ -131,8 +149,8 @@ def stats_to_dict(stats: ExerciseStats) -> dict[str, object]:
         "started": stats.started,
         "landed_seqs": list(stats.landed_seqs),
         # One short list per partner: the insights page reads a thousand of these at once.
-        "partners": {str(uid): [*(getattr(s, f) for f in _FIELDS), list(s.answer_seconds)]
-                     for uid, s in stats.partners.items()},
+        "partners": {str(uid): [*(getattr(s, f) for f in _FIELDS), list(s.answer_seconds),
+                                s.accuracy] for uid, s in stats.partners.items()},
     }
 
 
@@ -145,17 +163,22 @@ def stats_from_dict(data: object) -> ExerciseStats | None:
         return None
     partners = {}
     for uid, values in raw.items():
-        if not isinstance(values, list) or len(values) != len(_FIELDS) + 1:
+        if not isinstance(values, list) or len(values) != len(_FIELDS) + 2:
             return None
-        *numbers, waits = values
+        *numbers, waits, accuracy = values
         if not all(v is None or type(v) is int for v in numbers) or not isinstance(waits, list):
             return None
-        seen, understood, gap, messages, questions, held, landed, tries, first = numbers
+        if accuracy is not None and type(accuracy) not in (int, float):
+            return None
+        seen, understood, gap, messages, questions, held, landed, tries, first, slips, claims = (
+            numbers)
         partners[int(uid)] = PartnerStats(
             seen=seen, understood=understood, gap=gap, messages=messages or 0,
             questions=questions or 0, held=held or 0, landed=landed or 0,
-            first_tries=tries or 0, first_try_landed=first or 0,
-            answer_seconds=tuple(float(w) for w in waits))
+            first_tries=tries or 0, first_try_landed=first or 0, slips=slips or 0,
+            claims=claims or 0,
+            answer_seconds=tuple(float(w) for w in waits),
+            accuracy=None if accuracy is None else float(accuracy))
     seqs = tuple(x for x in _list(data.get("landed_seqs")) if isinstance(x, int))
     return ExerciseStats(partners=partners, landed_seqs=seqs, started=bool(data.get("started")))
 
@@ -166,7 +189,7 @@ def _list(value: object) -> list[object]:
 
 # --- over time --------------------------------------------------------------------------------
 
-MetricKey = Literal["seen", "landing", "gap", "questions", "holds", "answer_time"]
+MetricKey = Literal["seen", "landing", "gap", "questions", "holds", "answer_time", "accuracy"]
 _Compute = Callable[[Sequence["PartnerStats"]], float | None]
 
 
@@ -192,6 +215,10 @@ class Insights:
     def trend_ready(self) -> bool:
         """Enough exercises to draw a trend honestly."""
         return self.exercises >= TREND_MIN_EXERCISES
+
+    def metric(self, key: MetricKey) -> Metric | None:
+        """The insight called ``key``."""
+        return next((m for m in self.metrics if m.key == key), None)
 
     @property
     def exercises_to_trend(self) -> int:
@@ -231,7 +258,7 @@ def insights_of(items: Iterable[tuple[datetime, PartnerStats]]) -> Insights:
     return Insights(exercises=len(rows), metrics=tuple(metrics))
 
 
-def _mean(values: Sequence[int]) -> float | None:
+def _mean(values: Sequence[float]) -> float | None:
     return round(statistics.fmean(values), 1) if values else None
 
 
@@ -262,6 +289,10 @@ def _answer_time(group: Sequence[PartnerStats]) -> float | None:
     return round(statistics.median(waits)) if waits else None
 
 
+def _accuracy(group: Sequence[PartnerStats]) -> float | None:
+    return _mean([s.accuracy for s in group if s.accuracy is not None])
+
+
 _METRICS: tuple[tuple[MetricKey, str, str, _Compute], ...] = (
     ("seen", "How seen you felt", "/10", _felt_seen),
     ("landing", "Reflections that landed on the first try", "%", _landing),
@@ -269,4 +300,5 @@ _METRICS: tuple[tuple[MetricKey, str, str, _Compute], ...] = (
     ("questions", "Curious questions among your replies", "%", _questions),
     ("holds", "Replies the guard held back, per exercise", "", _holds),
     ("answer_time", "Time taken before answering (median)", " s", _answer_time),
+    ("accuracy", "How close your guesses came (Step into my shoes)", "/10", _accuracy),
 )

@@ -25,6 +25,7 @@ from app.domain.exercises.actions import (
     CallBreak,
     Cancel,
     Check,
+    ClaimReflection,
     ClientAction,
     Confirm,
     Decline,
@@ -33,6 +34,7 @@ from app.domain.exercises.actions import (
     FirstSpeakerChoice,
     Guess,
     MarkAccuracy,
+    MarkSlip,
     NameMoment,
     Rate,
     Ready,
@@ -46,7 +48,7 @@ from app.domain.exercises.actions import (
     clean_text,
     invalid,
 )
-from app.domain.exercises.catalog import ConfirmKind, get_kind
+from app.domain.exercises.catalog import SLIPS, ConfirmKind, SlipKind, get_kind
 
 _ISO_MAX = 40  # "2025-01-01T00:00:00.000000+00:00" is 32 characters
 
@@ -180,6 +182,23 @@ def _mark_accuracy(payload: object) -> ClientAction:
     )
 
 
+_SEQ_MAX = 2**31 - 1
+
+
+def _mark_slip(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"of", "slip"}))
+    slip = f.required("slip")
+    if not isinstance(slip, str) or slip not in SLIPS:
+        raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
+    return MarkSlip(of=f.integer("of", label="The message", low=1, high=_SEQ_MAX),
+                    slip=cast(SlipKind, slip))
+
+
+def _claim_reflection(payload: object) -> ClientAction:
+    f = _Fields(payload, frozenset({"of"}))
+    return ClaimReflection(of=f.integer("of", label="The message", low=1, high=_SEQ_MAX))
+
+
 _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "accept": _no_fields(Accept),
     "schedule": _schedule,
@@ -200,6 +219,8 @@ _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "guess": _guess,
     "reveal": _no_fields(Reveal),
     "mark_accuracy": _mark_accuracy,
+    "mark_slip": _mark_slip,
+    "claim_reflection": _claim_reflection,
 }
 
 ACTION_TYPES: frozenset[str] = frozenset(_PARSERS)

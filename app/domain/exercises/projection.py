@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, assert_never
 
-from app.domain.exercises.catalog import CONFIRM_LABELS
+from app.domain.exercises.catalog import CONFIRM_LABELS, SLIPS
 from app.domain.exercises.state import Event, EventType, iso, visible
 
 # How an event reads on the page: a message bubble, the listener's own held-back words,
@@ -80,13 +80,22 @@ def mark_of(label: object) -> Mark | None:
     return _MARKS.get(label) if isinstance(label, str) else None
 
 
+# A linked therapist reading a transcript both partners shared: everything in the third
+# person, and only what both partners see (never held-back words or sealed ratings).
+OBSERVER = -1
+
+
 def project(event: Event, *, viewer: int, partners: tuple[int, int],
             names: Mapping[int, str]) -> Shown | None:
     """What ``viewer`` may see of ``event``; None for anyone outside the couple.
 
     ``names`` maps user ids to display names (a missing id reads "a former partner").
+    ``viewer`` may be ``OBSERVER``: a consented therapist, who sees only shared events.
     """
-    if viewer not in partners:
+    if viewer == OBSERVER:
+        if event.visible_to is not None:
+            return None
+    elif viewer not in partners:
         return None
     if not visible(event, viewer):
         return Shown(seq=event.seq, type="hidden", form="hidden")
@@ -197,6 +206,22 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
             marked = (f"You marked the guess {p.get('score')}/10." if mine
                       else f"{subject} marked your guess {p.get('score')}/10.")
             return note(marked + (f" What it missed: “{missed}”" if missed else ""))
+        case "slip_marked":
+            slip = SLIPS.get(str(p.get("slip", "")))
+            felt = slip.felt if slip is not None else "didn't land as listening"
+            if mine:
+                listener = name_of(_int(p.get("listener")), viewer=viewer, names=names)
+                return note(f"You marked {listener}'s message: it {felt}. Only the two of you "
+                            "see this.", tone="slip")
+            # The listener reads how the words landed, not a verdict, and what to try next.
+            tip = f" {slip.tip}" if slip is not None else ""
+            return note(f"{subject} let you know your message {felt} to them.{tip}",
+                        tone="slip")
+        case "reflection_claimed":
+            # Private to the listener (``visible``): the held message stays unsent.
+            return note("You said this was a reflection. It still wasn't sent. Thank you: "
+                        "corrections like this can teach the guard, if you both choose to "
+                        "share them.", tone="claimed")
         case _:
             assert_never(etype)
 

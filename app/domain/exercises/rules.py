@@ -124,8 +124,30 @@ _rounds_left = _when(
 _not_asked_yet = _when(
     lambda s, a: a not in s.round_wanted,
     "You asked already; waiting for your partner to say yes.", "already_asked")
+# Slip marks and "this was a reflection" answer the listener's messages of this turn.
+def _something_to_mark(state: ExerciseState, actor: int) -> DomainError | None:
+    delivered = [m for m in state.messages if m.delivered]
+    if any(not m.feedback for m in delivered):
+        return None
+    if delivered:
+        return DomainError("You have already marked your partner's messages in this turn.",
+                           code="already_marked")
+    return DomainError("There is no message from your partner to mark in this turn.",
+                       code="nothing_to_mark")
+
+
+def _something_held(state: ExerciseState, actor: int) -> DomainError | None:
+    held = [m for m in state.messages if m.by == actor and not m.delivered]
+    if any(not m.feedback for m in held):
+        return None
+    if held:
+        return DomainError("You already said your held messages were reflections.",
+                           code="already_marked")
+    return DomainError("None of your messages in this turn was held back.", code="nothing_held")
+
+
 _not_marked_yet = _when(
-    lambda s, a: not any(m.turn == s.turn for m in s.marks),
+    lambda s, a: not any(m.turn == s.turn and m.round == s.round for m in s.marks),
     "You have already marked this guess.", "already_marked")
 
 
@@ -173,6 +195,14 @@ RULES: Mapping[str, Rule] = MappingProxyType({
     "mark_accuracy": Rule(ACTIVE, "speaker",
                           "Only your partner, whose moment it was, marks how close it came.",
                           perspective=True, conditions=(_not_marked_yet, at_steps("mark"))),
+    # The speaker's one-tap "that felt like fixing…" on a delivered message; the listener's
+    # "this was a reflection" on a held one. Which message, and only once: turns.py.
+    "mark_slip": Rule(ACTIVE, "speaker",
+                      "Only your partner, who holds the floor, marks how a message felt.",
+                      "not_your_turn", conditions=(_something_to_mark,)),
+    "claim_reflection": Rule(ACTIVE, "listener",
+                             "Only the listener can say a held message was a reflection.",
+                             conditions=(_something_held,)),
 })
 
 

@@ -27,7 +27,7 @@ EventType = Literal[
     "listener_message", "check", "confirmed", "turn_ended", "roles_swapped", "break_called",
     "ready", "resumed", "ended_early", "rated", "ratings_revealed", "completed",
     "moment_named", "guess_sealed", "guess_revealed", "accuracy_marked",
-    "round_wanted", "round_started",
+    "round_wanted", "round_started", "slip_marked", "reflection_claimed",
 ]
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 
@@ -66,6 +66,19 @@ class AccuracyMark:
     score: int
     missed: str
     at: datetime
+    round: int = 1  # another round brings new guesses with the same turn numbers
+
+
+@dataclass(frozen=True, slots=True)
+class TurnMessage:
+    """A listener message of the current turn, and what its two partners said about it since:
+    the speaker may mark a delivered one as a slip, the listener a held one as a reflection."""
+
+    seq: int
+    by: int
+    delivered: bool
+    # "" until someone answers it; then the slip the speaker marked, or "reflection".
+    feedback: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +124,8 @@ class ExerciseState:
     # Rounds of two turns: which one this is, and who would like another after it.
     round: int = 1
     round_wanted: tuple[int, ...] = ()
+    # The listener's messages of this turn (emptied when the turn ends), for slip marks.
+    messages: tuple[TurnMessage, ...] = ()
     # What the guard judges a listener's words against, kept here so no action has to look it
     # up: the speaker's latest share (its seq and words), and per partner (in ``partners``
     # order) how many of their listener messages in a row were held, up to HELD_STREAK_MAX.
@@ -254,6 +269,7 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
                 "score": m.score,
                 "missed": m.missed,
                 "at": iso(m.at),
+                "round": m.round,
             }
             for m in state.marks
         ],
@@ -262,6 +278,10 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
         "last_share_seq": state.last_share_seq,
         "last_share_text": state.last_share_text,
         "held_streak": list(state.held_streak),
+        "messages": [
+            {"seq": m.seq, "by": m.by, "delivered": m.delivered, "feedback": m.feedback}
+            for m in state.messages
+        ],
     }
 
 
@@ -293,6 +313,12 @@ class _Reader:
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise CorruptStateError(f"{self.where}: {key!r} must be an int")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise CorruptStateError(f"{self.where}: {key!r} must be a bool")
         return value
 
     def opt_integer(self, key: str) -> int | None:
@@ -364,7 +390,14 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         marks.append(AccuracyMark(
             turn=mr.integer("turn"), speaker=mr.integer("speaker"), guesser=mr.integer("guesser"),
             score=mr.integer("score"), missed=mr.text("missed"), at=mr.dt("at"),
+            round=mr.opt_integer("round") or 1,  # marks kept before rounds counted
         ))
+    messages = []
+    for item in r.items("messages") if "messages" in data else []:
+        tr = _Reader(cast(Mapping[str, Any], item), "turn message")
+        messages.append(TurnMessage(seq=tr.integer("seq"), by=tr.integer("by"),
+                                    delivered=tr.boolean("delivered"),
+                                    feedback=tr.text("feedback")))
     return ExerciseState(
         kind=r.text("kind"),
         partners=(partners[0], partners[1]),
@@ -402,6 +435,7 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         last_share_seq=r.opt_integer("last_share_seq") if "last_share_seq" in data else None,
         last_share_text=r.text("last_share_text") if "last_share_text" in data else "",
         held_streak=_pair(r.integers("held_streak")) if "held_streak" in data else (0, 0),
+        messages=tuple(messages),
     )
 
 

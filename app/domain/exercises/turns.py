@@ -32,6 +32,7 @@ from app.domain.exercises.actions import (
     CallBreak,
     Cancel,
     Check,
+    ClaimReflection,
     Confirm,
     Decline,
     EndEarly,
@@ -40,6 +41,7 @@ from app.domain.exercises.actions import (
     Guess,
     ListenerMessage,
     MarkAccuracy,
+    MarkSlip,
     NameMoment,
     Rate,
     Ready,
@@ -55,7 +57,7 @@ from app.domain.exercises.actions import (
     clean_text,
     invalid,
 )
-from app.domain.exercises.catalog import CHECK_TEXT, CONFIRM_LABELS, get_kind
+from app.domain.exercises.catalog import CHECK_TEXT, CONFIRM_LABELS, SLIPS, get_kind
 from app.domain.exercises.rules import is_perspective, need
 from app.domain.exercises.state import (
     HELD_STREAK_MAX,
@@ -68,6 +70,7 @@ from app.domain.exercises.state import (
     Phase,
     Rating,
     SealedGuess,
+    TurnMessage,
     iso,
     listener_of,
     other_partner,
@@ -259,6 +262,10 @@ def _dispatch(state: ExerciseState, actor: int, action: Action, now: datetime, l
             return _reveal(state, actor, action, now, log)
         case MarkAccuracy():
             return _mark_accuracy(state, actor, action, now, log)
+        case MarkSlip():
+            return _mark_slip(state, actor, action, now, log)
+        case ClaimReflection():
+            return _claim_reflection(state, actor, action, now, log)
         case _:
             # Say and anything else must be resolved by the service first.
             raise invalid("Unknown action.")
@@ -303,6 +310,7 @@ def _close(
         ended_in=ended_in,
         step=None,
         guess=None,
+        messages=(),
     )
 
 
@@ -398,6 +406,8 @@ def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage,
         payload["miss"] = True  # saying back what the guess missed
     # Held messages stay in the history with their verdict, for the listener's eyes only.
     seq = log.add("listener_message", payload, to=None if reaches else actor)
+    state = replace(state, messages=(*state.messages,
+                                     TurnMessage(seq=seq, by=actor, delivered=reaches)))
     state = _count_held(state, actor, held=not reaches)
     if reaches and missing:
         state = replace(state, step="wrap")
@@ -444,7 +454,7 @@ def _end_turn(state: ExerciseState, actor: int, action: EndTurn, now: datetime, 
     last = state.turn >= 2
     log.add("turn_ended", {"turn": state.turn, "next": "rating" if last else "swap"})
     turn_reset = replace(state, pending_confirmation=None, last_share_at=None, moment="",
-                         guess=None)
+                         guess=None, messages=())
     if last:
         return replace(turn_reset, phase="rating", speaker=None, step=None)
     speaker = other_partner(state, actor)
@@ -539,7 +549,7 @@ def _another_round(state: ExerciseState, actor: int, action: AnotherRound, now: 
     log.add("round_started", {"round": state.round + 1, "speaker": speaker,
                               "listener": other_partner(state, speaker), "turn": 1})
     return replace(state, phase="active", round=state.round + 1, round_wanted=(), turn=1,
-                   speaker=speaker, step=_first_step(state))
+                   speaker=speaker, step=_first_step(state), messages=())
 
 
 # --- Step into my shoes -------------------------------------------------------------------------
@@ -569,7 +579,7 @@ def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log
         raise DomainError("There is no sealed guess to open yet.", code="wrong_step")
     log.add("guess_revealed", {
         "felt": guess.felt, "needed": guess.needed, "by": guess.by, "of": guess.seq,
-        "turn": state.turn,
+        "turn": state.turn, "round": state.round,
     })
     # What was waiting for a "did that land?" belongs to the telling, which is over.
     return replace(state, step="mark", pending_confirmation=None)
@@ -584,8 +594,58 @@ def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: 
     # Public and typed, so the accuracy trend can be read straight from the events.
     log.add("accuracy_marked", {
         "score": score, "missed": missed, "speaker": actor, "guesser": guesser,
-        "turn": state.turn,
+        "turn": state.turn, "round": state.round,
     })
     mark = AccuracyMark(turn=state.turn, speaker=actor, guesser=guesser, score=score,
-                        missed=missed, at=now)
+                        missed=missed, at=now, round=state.round)
     return replace(state, step="reflect_miss", marks=(*state.marks, mark))
+
+
+# --- teaching the guard -------------------------------------------------------------------------
+
+
+def _turn_message(state: ExerciseState, of: object) -> TurnMessage:
+    if isinstance(of, bool) or not isinstance(of, int):
+        raise invalid("Which message? Give its number.")
+    found = next((m for m in state.messages if m.seq == of), None)
+    if found is None:
+        raise DomainError("That isn't one of the listener's messages in this turn.",
+                          code="not_found")
+    return found
+
+
+def _answered(state: ExerciseState, target: TurnMessage, feedback: str) -> ExerciseState:
+    return replace(state, messages=tuple(
+        replace(m, feedback=feedback) if m.seq == target.seq else m for m in state.messages))
+
+
+def _mark_slip(state: ExerciseState, actor: int, action: MarkSlip, now: datetime, log: _Log
+               ) -> ExerciseState:
+    slip = SLIPS.get(action.slip) if isinstance(action.slip, str) else None
+    if slip is None:
+        raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
+    target = _turn_message(state, action.of)
+    if not target.delivered:
+        raise DomainError("Only a message that reached you can be marked.", code="not_delivered")
+    if target.feedback:
+        raise DomainError("You have already marked that message.", code="already_marked")
+    # Both partners see it: the listener, kindly worded, and the speaker who marked it.
+    # Nothing else about the turn changes (the floor, the step, what waits for a confirm).
+    log.add("slip_marked", {"of": target.seq, "slip": slip.kind, "listener": target.by,
+                            "turn": state.turn})
+    return _answered(state, target, slip.kind)
+
+
+def _claim_reflection(state: ExerciseState, actor: int, action: ClaimReflection, now: datetime,
+                      log: _Log) -> ExerciseState:
+    target = _turn_message(state, action.of)
+    if target.by != actor:
+        raise DomainError("That message isn't yours.", code="not_found")
+    if target.delivered:
+        raise DomainError("That message reached your partner; only a held one can be marked as "
+                          "a reflection.", code="delivered")
+    if target.feedback:
+        raise DomainError("You already said that one was a reflection.", code="already_marked")
+    # Private, like the held message itself; the message still is not sent.
+    log.add("reflection_claimed", {"of": target.seq, "turn": state.turn}, to=actor)
+    return _answered(state, target, "reflection")

@@ -18,7 +18,7 @@ from app.domain.exercises.actions import (
     SCHEDULE_MAX_DAYS,
     TEXT_MAX,
 )
-from app.domain.exercises.catalog import STRICTNESS_LABELS, get_kind
+from app.domain.exercises.catalog import SLIP_CHOICES, STRICTNESS_LABELS, get_kind
 from app.domain.exercises.rules import REVEALED_STEPS, available_actions, is_perspective
 from app.domain.exercises.state import (
     TERMINAL_PHASES,
@@ -55,7 +55,8 @@ def _perspective_view(state: ExerciseState, viewer: int) -> dict[str, object] | 
     guess = state.guess
     opened = state.step in REVEALED_STEPS
     # The current turn's mark, while that turn lasts; all marks stay in ``marks``.
-    mark = next((m for m in state.marks if m.turn == state.turn and state.step), None)
+    mark = next((m for m in state.marks
+                 if (m.round, m.turn) == (state.round, state.turn) and state.step), None)
     return {
         "step": state.step,
         "moment": state.moment,
@@ -66,8 +67,8 @@ def _perspective_view(state: ExerciseState, viewer: int) -> dict[str, object] | 
         } if guess is not None and (opened or guess.by == viewer) else None,
         "mark": None if mark is None else {"score": mark.score, "missed": mark.missed},
         "marks": [
-            {"turn": m.turn, "speaker": m.speaker, "guesser": m.guesser, "score": m.score,
-             "missed": m.missed}
+            {"round": m.round, "turn": m.turn, "speaker": m.speaker, "guesser": m.guesser,
+             "score": m.score, "missed": m.missed}
             for m in state.marks
         ],
     }
@@ -145,6 +146,12 @@ def public_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
         "ended_by": state.ended_by,
         "ended_in": state.ended_in,
         "perspective": _perspective_view(state, viewer),
+        # This turn's listener messages as the viewer may know them: the speaker the delivered
+        # ones (to mark), the listener their own (held ones to call a reflection).
+        "turn_messages": [
+            {"seq": m.seq, "delivered": m.delivered, "feedback": m.feedback}
+            for m in state.messages if m.delivered or m.by == viewer
+        ],
         "actions": sorted(available_actions(state, actor=viewer)),
         "limits": dict(LIMITS),
     }
@@ -161,6 +168,7 @@ def screen_view(state: ExerciseState, *, viewer: int) -> dict[str, object]:
     view["pause_prompt"] = kind.pause_prompt
     view["check_text"] = kind.check_text
     view["confirm_choices"] = [{"kind": c.kind, "label": c.label} for c in kind.confirm_choices]
+    view["slip_choices"] = [{"kind": c.kind, "label": c.label} for c in SLIP_CHOICES]
     view["perspective_texts"] = (None if kind.perspective is None
                                  else dataclasses.asdict(kind.perspective))
     return view

@@ -174,6 +174,8 @@ function setupPresence() {
   const socket = presenceSocket();
   // An invitation or an ending changes what home offers; home has nothing typed to lose.
   socket.on("exercise", () => window.location.reload());
+  // New, changed or finished homework changes the Homework card.
+  socket.on("therapy", () => window.location.reload());
   watchPartner(socket, partnerId, (state) => {
     el.dataset.online = state;
     el.querySelector(".presence-text").textContent = {

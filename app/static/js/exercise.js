@@ -27,7 +27,8 @@ const saveDraft = (text) => store.set("draft", text);
 
 let cantJoin = false; // joining failed for good until "Try again"
 const screen = new Screen(
-  { root, me: ME, partner: PARTNER, events: () => log.events, onConfirm: (kind) => act("confirm", { kind }), onDraft: saveDraft },
+  { root, me: ME, partner: PARTNER, events: () => log.events, onConfirm: (kind) => act("confirm", { kind }),
+    onSlip: (of, slip) => act("mark_slip", { of, slip }), onDraft: saveDraft },
   () => ({ waiting: outbox.types(), stuck: outbox.stuck || cantJoin, connected: online() }),
 );
 
@@ -48,13 +49,15 @@ const sync = new Sync({
     acked: (item, ack) => {
       if (item.type === "say") {
         if (ack.guard && ack.guard.held) {
-          screen.showGuard(ack.guard, item.payload.text); // the words stay in the textarea
+          const held = (ack.events || []).find((e) => e.type === "listener_message");
+          screen.showGuard(ack.guard, item.payload.text, held?.seq); // the words stay in the textarea
         } else {
           screen.hideGuard();
           if (textEl.value.trim() === String(item.payload.text).trim()) textEl.value = "";
           saveDraft(textEl.value);
         }
       }
+      if (item.type === "claim_reflection") screen.guardClaimed(item.payload.of);
       if (item.type === "rate") $("rating-form").reset();
       shoesAcked(item.type);
     },
@@ -122,6 +125,10 @@ textEl.addEventListener("keydown", (ev) => {
   if (ev.key === "Enter" && (ev.metaKey || ev.ctrlKey)) { ev.preventDefault(); say(false); }
 });
 $("btn-send-anyway").addEventListener("click", () => say(true)); // a new client_id
+$("btn-claim").addEventListener("click", () => {
+  if (screen.guard?.seq == null) return;
+  act("claim_reflection", { of: screen.guard.seq });
+});
 $("btn-use-suggestion").addEventListener("click", () => {
   if (!screen.guard?.suggestion) return;
   textEl.value = screen.guard.suggestion.replace(/…$/, " ");

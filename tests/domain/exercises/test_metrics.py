@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from app.domain import exercises as ex
 from app.domain.exercises.metrics import (
     ExerciseStats,
     PartnerStats,
@@ -92,7 +93,7 @@ def test_empty_history() -> None:
     assert result.exercises == 0 and not result.trend_ready
     assert all(m.overall is None and m.weeks == () for m in result.metrics)
     assert [m.key for m in result.metrics] == ["seen", "landing", "gap", "questions", "holds",
-                                               "answer_time"]
+                                               "answer_time", "accuracy"]
 
 
 def test_one_exercise_history_has_numbers_but_no_trend() -> None:
@@ -102,7 +103,7 @@ def test_one_exercise_history_has_numbers_but_no_trend() -> None:
     # seen 9; 1 of 2 first tries landed; gap 6-7; 1 question of 4 replies; 1 hold;
     # median of 20, 10, 40 seconds.
     assert overall == {"seen": 9.0, "landing": 50, "gap": -1.0, "questions": 25, "holds": 1.0,
-                       "answer_time": 20}
+                       "answer_time": 20, "accuracy": None}
     monday = date(2025, 3, 3)
     assert {m.key: m.weeks for m in result.metrics}["seen"] == ((monday, 9.0),)
 
@@ -138,3 +139,87 @@ def test_stats_survive_their_stored_form() -> None:
     stored = json.loads(json.dumps(stats_to_dict(stats)))
     assert stats_from_dict(stored) == stats
     assert stats_from_dict({"v": 0}) is None
+
+
+def _shoes_turn(state: Any, speaker: int, listener: int, score: int, clock: list[int]
+                ) -> tuple[Any, list[Event]]:
+    """One Step-into-my-shoes turn through the real rules, ending with ``score``."""
+    events: list[Event] = []
+    for actor, action in (
+            (speaker, ex.NameMoment("The call from the school")),
+            (listener, ex.Guess(felt="worried", needed="company")),
+            (speaker, ex.Share("I was scared something had happened.")),
+            (listener, ex.ListenerMessage(text="So you were frightened.",
+                                          verdict_label="reflection", verdict_action="allow")),
+            (speaker, ex.Reveal()),
+            (speaker, ex.MarkAccuracy(score=score)),
+            (listener, ex.ListenerMessage(text="I thought worry; it was fear.",
+                                          verdict_label="reflection", verdict_action="allow")),
+            (speaker, ex.EndTurn())):
+        clock[0] += 60
+        state, new = ex.apply(state, actor=actor, action=action,
+                              now=T0 + timedelta(seconds=clock[0]))
+        events += new
+    return state, events
+
+
+def test_accuracy_is_the_mean_mark_each_guesser_got() -> None:
+    state, events = ex.new_exercise(kind="step_into_my_shoes", proposer=A, partner=B,
+                                    first_speaker=A, now=T0)
+    clock = [0]
+    state, new = ex.apply(state, actor=B, action=ex.Accept(), now=T0)
+    events += new
+    for speaker, listener, score in ((A, B, 6), (B, A, 3)):
+        state, new = _shoes_turn(state, speaker, listener, score, clock)
+        events += new
+    for who in (A, B):  # another round: B guesses once more, and comes closer
+        state, new = ex.apply(state, actor=who, action=ex.AnotherRound(), now=T0)
+        events += new
+    state, new = _shoes_turn(state, A, B, 9, clock)
+    events += new
+    stats = exercise_stats(events, partners=(A, B))
+    assert stats.partners[B].accuracy == 7.5  # (6 + 9) / 2: B's guesses, marked by A
+    assert stats.partners[A].accuracy == 3.0  # A's one guess, marked by B
+    assert stats_from_dict(json.loads(json.dumps(stats_to_dict(stats)))) == stats
+    # A listener exercise has no guesses, so no accuracy (not a zero).
+    assert exercise_stats(EXERCISE, partners=(A, B)).partners[B].accuracy is None
+
+
+def test_accuracy_over_time_averages_the_exercises_week_by_week() -> None:
+    week1, week2 = date(2025, 3, 3), date(2025, 3, 10)
+
+    def shoes(accuracy: float | None) -> ExerciseStats:
+        return ExerciseStats(partners={A: PartnerStats(accuracy=accuracy), B: PartnerStats()},
+                             started=True)
+
+    history = [(datetime(2025, 3, 4, 9, tzinfo=UTC), shoes(4.0)),
+               (datetime(2025, 3, 6, 9, tzinfo=UTC), shoes(7.0)),
+               (datetime(2025, 3, 7, 9, tzinfo=UTC), shoes(None)),  # another exercise
+               (datetime(2025, 3, 11, 9, tzinfo=UTC), shoes(8.0))]
+    accuracy = insights(history, user=A).metric("accuracy")
+    assert accuracy is not None and accuracy.unit == "/10"
+    assert accuracy.overall == 6.3  # (4 + 7 + 8) / 3
+    assert accuracy.weeks == ((week1, 5.5), (week2, 8.0))
+    assert insights(history, user=B).metric("accuracy").overall is None  # type: ignore[union-attr]
+
+
+def test_slip_marks_and_reflection_claims_are_counted_for_the_listener() -> None:
+    events = [
+        ev(1, "proposed", A), ev(2, "accepted", B), ev(3, "started", B, speaker=A, listener=B),
+        ev(4, "shared", A, 0, text="one"),
+        lm(5, B, 20, "advice", delivered=False),
+        ev(6, "reflection_claimed", B, 25, B, of=5, turn=1),  # B: "this was a reflection"
+        lm(7, B, 40, "reflection"),
+        ev(8, "slip_marked", A, 50, of=7, slip="fixing", listener=B, turn=1),
+        lm(9, B, 60, "reflection"),
+        ev(10, "slip_marked", A, 70, of=9, slip="judging", listener=B, turn=1),
+        ev(11, "turn_ended", A, 80), ev(12, "roles_swapped", A, 80, speaker=B, listener=A),
+        ev(13, "shared", B, 90, text="two"), lm(14, A, 100, "reflection"),
+        ev(15, "slip_marked", B, 110, of=14, slip="about_you", listener=A, turn=2),
+    ]
+    stats = exercise_stats(events, partners=(A, B))
+    assert (stats.partners[B].slips, stats.partners[B].claims) == (2, 1)
+    assert (stats.partners[A].slips, stats.partners[A].claims) == (1, 0)
+    assert stats_from_dict(json.loads(json.dumps(stats_to_dict(stats)))) == stats
+    # Stored before marks were counted: recomputed from the events, not read as zero.
+    assert stats_from_dict({**stats_to_dict(stats), "v": 2}) is None

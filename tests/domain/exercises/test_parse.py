@@ -17,12 +17,14 @@ from app.domain.exercises import (
     CallBreak,
     Cancel,
     Check,
+    ClaimReflection,
     Confirm,
     Decline,
     EndEarly,
     EndTurn,
     Guess,
     MarkAccuracy,
+    MarkSlip,
     NameMoment,
     Proposal,
     Rate,
@@ -77,6 +79,8 @@ def bad(type_: object, payload: object, code: str = "invalid") -> DomainError:
     ("mark_accuracy", {"score": 0}, MarkAccuracy(score=0, missed="")),
     ("mark_accuracy", {"score": 10, "missed": " how tired I was "},
      MarkAccuracy(score=10, missed="how tired I was")),
+    ("mark_slip", {"of": 7, "slip": "brushing_off"}, MarkSlip(of=7, slip="brushing_off")),
+    ("claim_reflection", {"of": 9}, ClaimReflection(of=9)),
 ])
 def test_valid_payloads(type_: str, payload: Any, expected: object) -> None:
     assert parse_action(type_, payload) == expected
@@ -87,6 +91,7 @@ def test_every_type_is_known() -> None:
         "accept", "schedule", "decline", "cancel", "start", "share", "say", "check", "confirm",
         "end_turn", "call_break", "ready", "end_early", "rate",
         "name_moment", "guess", "reveal", "mark_accuracy", "another_round",
+        "mark_slip", "claim_reflection",
     }
 
 
@@ -104,6 +109,19 @@ def test_every_type_is_known() -> None:
     ("mark_accuracy", {"score": 7, "speaker": 1}),
 ])
 def test_perspective_payloads_are_checked(type_: str, payload: Any) -> None:
+    bad(type_, payload)
+
+
+@pytest.mark.parametrize("type_, payload", [
+    ("mark_slip", {}), ("mark_slip", {"of": 3}), ("mark_slip", {"slip": "fixing"}),
+    ("mark_slip", {"of": 3, "slip": "rude"}), ("mark_slip", {"of": 3, "slip": "advice"}),
+    ("mark_slip", {"of": True, "slip": "fixing"}), ("mark_slip", {"of": "3", "slip": "fixing"}),
+    ("mark_slip", {"of": 0, "slip": "fixing"}), ("mark_slip", {"of": 3, "slip": ["fixing"]}),
+    ("mark_slip", {"of": 3, "slip": "fixing", "label": "advice"}),
+    ("claim_reflection", {}), ("claim_reflection", {"of": -1}), ("claim_reflection", {"of": 2.0}),
+    ("claim_reflection", {"of": 2, "label": "reflection"}),
+])
+def test_teaching_payloads_are_checked(type_: str, payload: Any) -> None:
     bad(type_, payload)
 
 

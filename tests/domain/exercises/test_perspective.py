@@ -12,6 +12,7 @@ from app.domain.errors import DomainError
 from app.domain.exercises import (
     CATALOG,
     Accept,
+    AnotherRound,
     CallBreak,
     Check,
     Confirm,
@@ -175,13 +176,15 @@ def test_reveal_opens_the_guess_to_both_once() -> None:
     sealed = told().guess
     assert sealed is not None
     assert event.payload == {"felt": GUESS.felt, "needed": GUESS.needed, "by": B,
-                             "of": sealed.seq, "turn": 1}
+                             "of": sealed.seq, "turn": 1, "round": 1}
     assert state.step == "mark" and state.pending_confirmation is None
     for viewer in (A, B):
         perspective: Any = public_view(state, viewer=viewer)["perspective"]
         assert perspective["guess_revealed"] is True
         assert perspective["guess"] == {"by": B, "felt": GUESS.felt, "needed": GUESS.needed}
-    assert available_actions(state, actor=A) == {"mark_accuracy", "call_break", "end_early"}
+    # The listener's reflection during the telling reached the speaker: it may still be marked.
+    assert available_actions(state, actor=A) == {"mark_accuracy", "mark_slip", "call_break",
+                                                 "end_early"}
     assert available_actions(state, actor=B) == {"call_break", "end_early"}
     refused(state, A, Reveal(), "already_revealed")
 
@@ -191,7 +194,7 @@ def test_the_speaker_marks_how_close_it_came_once() -> None:
     (event,) = events
     assert event.type == "accuracy_marked" and event.visible_to is None and event.actor == A
     assert event.payload == {"score": 6, "missed": "more lonely than angry", "speaker": A,
-                             "guesser": B, "turn": 1}
+                             "guesser": B, "turn": 1, "round": 1}
     assert state.step == "reflect_miss"
     assert [(m.turn, m.speaker, m.guesser, m.score) for m in state.marks] == [(1, A, B, 6)]
     perspective: Any = public_view(state, viewer=B)["perspective"]
@@ -210,7 +213,7 @@ def test_the_listener_says_back_what_the_guess_missed() -> None:
     state = marked()
     assert available_actions(state, actor=B) == {
         "say", "listener_message", "call_break", "end_early"}
-    assert available_actions(state, actor=A) == {"call_break", "end_early"}
+    assert available_actions(state, actor=A) == {"mark_slip", "call_break", "end_early"}
     held, events = step(state, B, reflect("Well, you could have said so.", action="block",
                                           label="defending"))
     assert held.step == "reflect_miss" and not visible(events[0], A)
@@ -218,7 +221,7 @@ def test_the_listener_says_back_what_the_guess_missed() -> None:
     assert events[0].payload["miss"] is True and events[0].visible_to is None
     assert state.step == "wrap" and state.pending_confirmation == events[0].seq
     assert available_actions(state, actor=A) == {
-        "share", "say", "confirm", "end_turn", "call_break", "end_early"}
+        "share", "say", "confirm", "end_turn", "call_break", "end_early", "mark_slip"}
 
 
 def test_roles_swap_to_a_fresh_moment_and_then_both_rate() -> None:
@@ -242,10 +245,34 @@ def test_roles_swap_to_a_fresh_moment_and_then_both_rate() -> None:
     assert public_view(state, viewer=A)["perspective"] == {
         "step": None, "moment": "", "guess_sealed": False, "guess_revealed": False,
         "guess": None, "mark": None,
-        "marks": [{"turn": 1, "speaker": A, "guesser": B, "score": 6,
+        "marks": [{"round": 1, "turn": 1, "speaker": A, "guesser": B, "score": 6,
                    "missed": "It was more lonely than angry"},
-                  {"turn": 2, "speaker": B, "guesser": A, "score": 9, "missed": ""}],
+                  {"round": 1, "turn": 2, "speaker": B, "guesser": A, "score": 9,
+                   "missed": ""}],
     }
+
+
+def test_another_round_brings_new_guesses_to_mark() -> None:
+    state, _ = step(wrapped(), A, EndTurn())
+    for actor, action in ((B, NameMoment("the call from the school")), (A, GUESS),
+                          (B, Share("They said Sam hit another child.")), (B, Reveal()),
+                          (B, MarkAccuracy(score=9)), (A, reflect("So it was the judging.")),
+                          (B, EndTurn()), (A, AnotherRound()), (B, AnotherRound())):
+        state, _ = step(state, actor, action)
+    assert state.round == 2 and state.turn == 1 and state.step == "name"
+    # Last round's mark of turn 1 is not this round's: nothing shows as marked yet.
+    assert public_view(state, viewer=A)["perspective"]["mark"] is None  # type: ignore[index]
+    for actor, action in ((A, NameMoment("Sunday's long walk")), (B, GUESS),
+                          (A, Share("I finally felt calm.")), (A, Reveal())):
+        state, _ = step(state, actor, action)
+    state, events = step(state, A, MarkAccuracy(score=8))
+    assert types(events) == ["accuracy_marked"]
+    assert [(m.round, m.turn, m.guesser, m.score) for m in state.marks] == [
+        (1, 1, B, 6), (1, 2, A, 9), (2, 1, B, 8)]
+    assert public_view(state, viewer=B)["perspective"]["mark"] == {  # type: ignore[index]
+        "score": 8, "missed": ""}
+    assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
+    refused(state, A, MarkAccuracy(score=3), "already_marked")
 
 
 def test_a_break_keeps_the_step_and_the_sealed_guess() -> None:

@@ -133,6 +133,25 @@ ROWS = [
         ("bubble", "You · what I missed", "You were proud too."),
         {"text": "You were proud too.", "label": "reflection", "action": "allow",
          "send_anyway": False, "delivered": True, "turn": 1, "miss": True}),
+    # Teaching the guard: Alex (speaking) marks how Blair's delivered message felt; Blair reads
+    # it kindly, with something to try next.
+    Row("slip_marked", "slip_marked", A,
+        note("You marked Blair's message: it felt a bit like fixing. Only the two of you see "
+             "this."),
+        note("Alex let you know your message felt a bit like fixing to them. Next time, try "
+             "saying back what they feel before any way out of it."),
+        {"of": 7, "slip": "fixing", "listener": B, "turn": 1}),
+    Row("slip_marked (about the listener)", "slip_marked", A,
+        note("You marked Blair's message: it felt a bit like it was about you. Only the two "
+             "of you see this."),
+        note("Alex let you know your message felt a bit like it was about you to them. Next "
+             "time, try turning back to what they're going through."),
+        {"of": 7, "slip": "about_you", "listener": B, "turn": 1}),
+    # Blair says a held message was a reflection: private, like the held message.
+    Row("reflection_claimed (the listener's only)", "reflection_claimed", B, HIDDEN,
+        note("You said this was a reflection. It still wasn't sent. Thank you: corrections "
+             "like this can teach the guard, if you both choose to share them."),
+        {"of": 6, "turn": 1}, private_to=B),
 ]
 
 

@@ -15,6 +15,7 @@ from app.domain.exercises import (
     CallBreak,
     Cancel,
     Check,
+    ClaimReflection,
     Confirm,
     Decline,
     EndEarly,
@@ -22,6 +23,7 @@ from app.domain.exercises import (
     ExerciseState,
     Guess,
     MarkAccuracy,
+    MarkSlip,
     NameMoment,
     Rate,
     Ready,
@@ -46,17 +48,31 @@ SAMPLES: dict[str, Any] = {
     "end_early": EndEarly(), "rate": Rate(seen=7, understood=6), "another_round": AnotherRound(),
     "name_moment": NameMoment("Sunday lunch"), "guess": Guess(felt="left out", needed="a sign"),
     "reveal": Reveal(), "mark_accuracy": MarkAccuracy(score=5),
+    # These answer one message of the turn: the latest the actor may answer, when there is one.
+    "mark_slip": lambda s: MarkSlip(of=max((m.seq for m in s.messages if m.delivered),
+                                           default=1), slip="fixing"),
+    "claim_reflection": lambda s: ClaimReflection(
+        of=max((m.seq for m in s.messages if not m.delivered), default=1)),
 }
+
+
+def sample(name: str, state: ExerciseState) -> Any:
+    """The sample action of ``name`` for ``state``."""
+    made = SAMPLES[name]
+    return made(state) if callable(made) else made
 
 
 def _states() -> list[ExerciseState]:
     scheduled, _ = step(proposed(), B, Schedule(at=T0 + timedelta(hours=2)))
     shared, _ = step(active(), A, Share("I felt alone."))
     reflected, _ = step(shared, B, say())
+    held, _ = step(shared, B, say("You should quit.", label="advice", action="block"))
+    marked_slip, _ = step(reflected, A, MarkSlip(of=reflected.seq, slip="judging"))
     on_break, _ = step(shared, B, CallBreak(minutes=10))
     half_ready, _ = step(on_break, A, Ready())
     rated, _ = step(rating_phase(), A, Rate(seen=5, understood=5))
-    return [proposed(), scheduled, active(), shared, reflected, on_break, half_ready,
+    return [proposed(), scheduled, active(), shared, reflected, held, marked_slip, on_break,
+            half_ready,
             rating_phase(), rated, active("step_into_my_shoes"), named(), guessed(), told(),
             revealed(), marked()]
 
@@ -69,7 +85,8 @@ def test_every_action_of_the_machine_has_a_row() -> None:
 def test_what_is_offered_is_exactly_what_apply_lets_through(state: ExerciseState) -> None:
     for actor in (A, B):
         offered = available_actions(state, actor=actor)
-        for name, action in SAMPLES.items():
+        for name in SAMPLES:
+            action = sample(name, state)
             problem = refusal(state, actor, name)
             if state.phase == "on_break" and name not in ("ready", "end_early"):
                 problem = DomainError("on a break", code="on_break")  # apply says so first

@@ -69,6 +69,11 @@ ACTORS = st.sampled_from([A, B, STRANGER])
 OFFSETS = st.integers(min_value=-120, max_value=8 * 24 * 60)
 
 
+# The move each Step-into-my-shoes step waits for, and whose it is.
+STEP_MOVES = {"name": ("speaker", "name_moment"), "guess": ("listener", "guess"),
+              "mark": ("speaker", "mark_accuracy"), "reflect_miss": ("listener", "say")}
+
+
 def _other(user: int) -> int:
     return B if user == A else A
 
@@ -243,6 +248,9 @@ class ExerciseMachine(RuleBasedStateMachine):
             self.attempt(data.draw(st.sampled_from([A, B])), Start())
         elif s.phase == "on_break":
             self.attempt(next(p for p in (A, B) if p not in s.ready), Ready())
+        elif s.phase == "rating" and not s.ratings and data.draw(st.booleans()):
+            # Another round (both must ask): new guesses with the same turn numbers.
+            self.attempt(next(p for p in (A, B) if p not in s.round_wanted), AnotherRound())
         elif s.phase == "rating":
             rater = next(p for p in (A, B) if all(r.user != p for r in s.ratings))
             self.attempt(rater, Rate(seen=data.draw(st.integers(0, 10)),
@@ -373,19 +381,32 @@ class ExerciseMachine(RuleBasedStateMachine):
             assert visible(sealed, sealed.actor)
 
     @invariant()
+    def each_step_offers_its_move_so_nobody_is_stuck(self) -> None:
+        s = self.state
+        if s.phase != "active" or s.step not in STEP_MOVES:
+            return
+        who, move = STEP_MOVES[s.step]
+        mover = s.speaker if who == "speaker" else listener_of(s)
+        assert mover is not None and move in available_actions(s, actor=mover), (s.step, s.round)
+
+    @invariant()
     def each_guess_is_revealed_at_most_once_and_marked_once_by_the_speaker(self) -> None:
         reveals = [e for e in self.events if e.type == "guess_revealed"]
         marks = [e for e in self.events if e.type == "accuracy_marked"]
+
+        def when(e: Event) -> tuple[object, object]:
+            return e.payload["round"], e.payload["turn"]
+
         assert len({e.payload["of"] for e in reveals}) == len(reveals)
-        assert len({e.payload["turn"] for e in reveals}) == len(reveals)
-        assert len({e.payload["turn"] for e in marks}) == len(marks)
+        assert len({when(e) for e in reveals}) == len(reveals)  # once per round and turn
+        assert len({when(e) for e in marks}) == len(marks)
         for mark in marks:
-            reveal = next(e for e in reveals if e.payload["turn"] == mark.payload["turn"])
+            reveal = next(e for e in reveals if when(e) == when(mark))
             assert reveal.seq < mark.seq and reveal.actor == mark.actor
-            assert mark.actor != next(e for e in self.events if e.seq == reveal.payload["of"]
-                                      ).actor
-        assert [(m.turn, m.speaker, m.score) for m in self.state.marks] == [
-            (e.payload["turn"], e.actor, e.payload["score"]) for e in marks]
+            guesser = next(e for e in self.events if e.seq == reveal.payload["of"]).actor
+            assert mark.actor != guesser and mark.payload["guesser"] == guesser
+        assert [(m.round, m.turn, m.speaker, m.score) for m in self.state.marks] == [
+            (*when(e), e.actor, e.payload["score"]) for e in marks]
         if self.state.kind != "step_into_my_shoes":
             assert not reveals and not marks and self.state.step is None
 
@@ -408,6 +429,15 @@ class PerspectiveMachine(ExerciseMachine):
             kind="step_into_my_shoes", proposer=A, partner=B, first_speaker=first,
             topic="a hard moment", strictness=strictness, now=self.now)
         self.events = list(events)
+
+    @rule(data=st.data())
+    def natural_steps(self, data: st.DataObject) -> None:
+        """Longer runs of sensible steps: a whole turn takes about ten, and another round
+        (new guesses, the same turn numbers) comes after two."""
+        for _ in range(data.draw(st.integers(1, 12))):
+            if self.state.phase in ("complete", "ended_early", "declined", "cancelled"):
+                return
+            self.natural_step(data)
 
 
 PerspectiveMachine.TestCase.settings = settings(

@@ -25,7 +25,7 @@ const BUTTONS = { "btn-accept": "accept", "btn-decline": "decline", "btn-schedul
   "btn-cancel": "cancel", "btn-cancel-scheduled": "cancel", "btn-start": "start",
   "btn-check": "check", "btn-end-turn": "end_turn", "btn-rate": "rate", "btn-end-go": "end_early",
   "btn-name-moment": "name_moment", "btn-seal-guess": "guess", "btn-reveal": "reveal",
-  "btn-mark": "mark_accuracy", "btn-again": "another_round" };
+  "btn-mark": "mark_accuracy", "btn-again": "another_round", "btn-claim": "claim_reflection" };
 
 /**
  * One exercise screen. ``ctx`` is {root, me, partner, events(), onConfirm(kind), onDraft(text)};
@@ -71,6 +71,7 @@ export class Screen {
     }
     this.logEl.append(li);
     if (e.type === "shared" && this.view?.phase === "active") this.renderPinned();
+    if (e.type === "listener_message") this.renderSlipTools();
     $("ex-log-empty").hidden = true;
     $("ex-logbox").hidden = false;
     $("ex-logbox").scrollTop = $("ex-logbox").scrollHeight;
@@ -117,6 +118,7 @@ export class Screen {
     if (phase === "complete") this.renderComplete();
     if (ended) this.renderEnded();
     this.renderPending();
+    this.renderSlipTools();
     this.tick();
 
     // Focus: move to the new phase's heading when the phase (or my role) changes under me.
@@ -312,6 +314,8 @@ export class Screen {
     const latest = view.my_floor ? null : this.ctx.events().findLast((e) => e.type === "shared"
       && e.actor === view.speaker && (e.payload?.turn ?? view.turn) === view.turn);
     show("ex-pinned", !!latest);
+    // While the words are pinned they describe the textarea (who said them, then the words).
+    this.textEl.setAttribute("aria-describedby", `${latest ? "ex-pinned-who ex-pinned-text " : ""}ex-guard ex-errors`);
     const text = latest ? String(latest.payload.text ?? "") : "";
     const p = $("ex-pinned-text");
     if (p.textContent !== text) {
@@ -383,10 +387,48 @@ export class Screen {
     send.disabled = sending || this.pauseLeft() > 0 || this.textEl.disabled;
     $("btn-check").disabled = waiting.has("check") || this.pauseLeft() > 0;
     $("ex-confirm-row").querySelectorAll("button").forEach((b) => { b.disabled = waiting.has("confirm"); });
+    this.logEl.querySelectorAll(".ex-slip-chip").forEach((b) => { b.disabled = waiting.has("mark_slip"); });
     $("btn-retry").hidden = !stuck;
     if (waiting.size && !connected && !stuck) {
       this.showError("You're offline. We'll send it as soon as you're back.");
     }
+  }
+
+  // ---- teaching the guard: the speaker's one-tap mark ----------------------------------------
+
+  /**
+   * Under the latest delivered listener message the speaker has not marked yet, one row of
+   * one-tap choices: "that felt like fixing / judging / …". Private between the two of them;
+   * the turn goes on whatever is tapped.
+   */
+  renderSlipTools() {
+    const { view } = this;
+    const open = view?.phase === "active" && view.my_floor && this.has("mark_slip");
+    const target = open ? (view.turn_messages || []).filter((m) => m.delivered && !m.feedback).at(-1) : null;
+    for (const row of this.logEl.querySelectorAll(".ex-slip")) {
+      if (!target || row.dataset.for !== String(target.seq)) row.remove();
+    }
+    if (!target) return;
+    const li = this.logEl.querySelector(`li[data-seq="${target.seq}"]`);
+    if (!li || li.querySelector(".ex-slip")) return;
+    const row = el("div", "ex-slip");
+    row.dataset.for = String(target.seq);
+    row.setAttribute("role", "group");
+    const label = el("p", "ex-slip-label", "Didn't feel like listening? It felt…");
+    label.id = `slip-label-${target.seq}`;
+    row.setAttribute("aria-labelledby", label.id);
+    const chips = el("div", "ex-slip-chips");
+    for (const c of view.slip_choices || []) {
+      const b = el("button", "ex-slip-chip", c.label.replace(/^Felt (like )?/, ""));
+      b.type = "button";
+      b.dataset.slip = c.kind;
+      b.setAttribute("aria-label", c.label);
+      b.addEventListener("click", () => this.ctx.onSlip(target.seq, c.kind));
+      chips.append(b);
+    }
+    row.append(label, chips);
+    li.append(row);
+    if (li === this.logEl.lastElementChild) $("ex-logbox").scrollTop = $("ex-logbox").scrollHeight;
   }
 
   // ---- timers: the break countdown and the slow-down pause -----------------------------------
@@ -429,14 +471,27 @@ export class Screen {
 
   // ---- the guard note (listener only, private) -----------------------------------------------
 
-  showGuard(g, text) {
-    this.guard = { ...g, text };
+  showGuard(g, text, seq) {
+    this.guard = { ...g, text, seq };
     $("ex-guard-reason").textContent = g.reason || "That one was held back.";
     show("ex-guard-suggest-wrap", !!g.suggestion);
     $("ex-guard-suggestion").textContent = g.suggestion || "";
     show("btn-send-anyway", g.may_send_anyway === true); // the server's rule, not a copy
+    // The listener may say the guard got it wrong; the message still isn't sent.
+    show("btn-claim", seq != null);
+    $("btn-claim").disabled = false;
+    $("ex-guard-claimed").textContent = "";
     show("ex-guard", true);
-    $("ex-guard").scrollIntoView({ block: "nearest" });
+    // The card sits under the textarea; the speaker's words stay in view above both.
+    if ($("ex-pinned").hidden) $("ex-guard").scrollIntoView({ block: "nearest" });
+    else this.showPinned();
+  }
+
+  /** The listener said the held message was a reflection: thank them, once. */
+  guardClaimed(seq) {
+    if (this.guard?.seq !== seq) return;
+    show("btn-claim", false);
+    $("ex-guard-claimed").textContent = "Thank you. It still wasn't sent, but you've told the guard it was a reflection.";
   }
 
   hideGuard() { this.guard = null; show("ex-guard", false); }
