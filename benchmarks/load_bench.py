@@ -18,7 +18,9 @@ which goes first, so machine noise hits both: push latency p50/p95/p99/max, erro
 worker's CPU and memory, the client's CPU, the load average. **Capacity** is the largest N with
 p99 ≤ 100 ms and no errors; a server stops climbing after two failed steps in a row. Prints the
 table and the capacity ratio, writes ``bench/results/latest.json`` and, when py-spy is
-installed, profiles Attune's worker at its capacity and prints the top frames.
+installed, profiles Attune's worker at its capacity and prints the top frames. ``--two`` adds
+"attune2": two Attune processes sharing the Redis queue, speakers on one and listeners on the
+other; ``--baseline DIR`` adds another checkout ("before") to compare a change in one run.
 """
 
 from __future__ import annotations
@@ -125,9 +127,10 @@ class Server:
 class Deployment:
     """A fresh database and Redis db, both servers, and the couples made so far."""
 
-    def __init__(self, tmp: Path, baseline: Path | None = None) -> None:
+    def __init__(self, tmp: Path, baseline: Path | None = None, two: bool = False) -> None:
         self.tmp = tmp
         self.baseline = baseline
+        self.two = two
         self.admin = self._admin()
         self.db_name = f"attune_load_{secrets.token_hex(4)}"
         self.admin.execute(f'CREATE DATABASE "{self.db_name}"')
@@ -178,8 +181,17 @@ class Deployment:
         attune = Server("attune", "wsgi:app", {}, self.tmp)
         relay = Server("relay", "relay_app:app", {}, self.tmp, chdir=ROOT / "benchmarks" / "load")
         attune.env = self.env(attune.port, f"attune-load-{self.db_name}")
+        if self.two:
+            # A second Attune process on the same database and queue channel: with "attune2"
+            # the speakers are on the first and the listeners on this one.
+            second = Server("attune-b", "wsgi:app", {}, self.tmp)
+            both = f"http://localhost:{attune.port},http://localhost:{second.port}"
+            attune.env = {**attune.env, "ALLOWED_ORIGINS": both}
+            second.env = {**attune.env}
         relay.env = self.env(relay.port, f"attune-relay-{self.db_name}")
         self.servers = {"attune": attune, "relay": relay}
+        if self.two:
+            self.servers["attune-b"] = second
         if self.baseline is not None:
             # Another checkout of Attune (e.g. main before a change), on the same database.
             before = Server("before", "wsgi:app", {}, self.tmp, chdir=self.baseline)
@@ -266,11 +278,17 @@ class Deployment:
 
 def run_step(dep: Deployment, name: str, n: int, seconds: float, warmup: float,
              step_no: int) -> dict[str, Any]:
-    server = dep.servers[name]
-    plan = {"url": f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
-            "origin": server.origin, "seconds": seconds, "warmup": warmup,
-            "server_pid": server.worker_pid, "couples": dep.couples[:n],
-            "tag": f"s{step_no}{name[0]}{secrets.token_hex(2)}"}
+    server = dep.servers["attune" if name == "attune2" else name]
+    plan: dict[str, Any] = {
+        "url": f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
+        "origin": server.origin, "seconds": seconds, "warmup": warmup,
+        "server_pids": [server.worker_pid], "couples": dep.couples[:n],
+        "tag": f"s{step_no}{name[0]}{name[-1]}{secrets.token_hex(2)}"}
+    if name == "attune2":
+        second = dep.servers["attune-b"]
+        plan.update(listener_url=f"ws://127.0.0.1:{second.port}/socket.io/?EIO=4"
+                    "&transport=websocket", listener_origin=second.origin,
+                    server_pids=[server.worker_pid, second.worker_pid])
     load_before = load_average()
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load" / "client.py")],
                           input=json.dumps(plan), capture_output=True, text=True,
@@ -407,6 +425,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="N = 5, both servers, short")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--two", action="store_true", help="also measure 'attune2': two "
+                        "Attune processes sharing the Redis queue, speakers on one, listeners "
+                        "on the other (CPU and memory summed)")
     parser.add_argument("--baseline", type=Path, help="another checkout of Attune (e.g. "
                         "`git worktree add /tmp/base main`), measured as a third server "
                         "'before', interleaved with the others")
@@ -418,12 +439,14 @@ def main() -> int:
     else:
         steps = DEFAULT_STEPS
     names = [args.only] if args.only else ["attune", "relay"]
+    if args.two and not args.only:
+        names.append("attune2")
     if args.baseline:
         names.append("before")
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="attune-load-") as tmp_name:
-        dep = Deployment(Path(tmp_name), args.baseline)
+        dep = Deployment(Path(tmp_name), args.baseline, two=args.two)
         results: list[dict[str, Any]] = []
         prof = None
         try:
@@ -458,8 +481,10 @@ def main() -> int:
         if caps["relay"]:
             ratio = round(caps["attune"] / caps["relay"], 3)
             print(f"capacity ratio attune/relay: {ratio}")
-            if "before" in caps:
-                print(f"capacity ratio before/relay: {round(caps['before'] / caps['relay'], 3)}")
+            for other in ("attune2", "before"):
+                if other in caps:
+                    print(f"capacity ratio {other}/relay: "
+                          f"{round(caps[other] / caps['relay'], 3)}")
         else:
             print("capacity ratio attune/relay: none (even the relay missed p99 ≤ "
                   f"{P99_LIMIT_MS:.0f} ms at its first step: the machine is too busy; load "

@@ -11,8 +11,10 @@ the partner's ``events`` push carrying its ``seq``. Timing starts after ``warmup
 lasts ``seconds``; the client reads the server worker's CPU from /proc over exactly that window
 and reports its own CPU, so it can be seen not to be the bottleneck.
 
-The plan (stdin, JSON): ``url``, ``origin``, ``seconds``, ``warmup``, ``server_pid``, and
-``couples``: ``[{"exercise_id", "speaker": cookie, "listener": cookie}]``.
+The plan (stdin, JSON): ``url``, ``origin``, ``seconds``, ``warmup``, ``server_pids`` (their
+CPU is summed), ``couples``: ``[{"exercise_id", "speaker": cookie, "listener": cookie}]``, and
+optionally ``listener_url``/``listener_origin``: the listeners' process when the speakers' and
+listeners' are two (their pushes then cross the Redis queue).
 """
 
 from __future__ import annotations
@@ -209,7 +211,8 @@ async def main_async(plan: dict[str, Any]) -> dict[str, Any]:
 
     async def connect(couple: dict[str, Any]) -> None:
         sp = Partner(plan["url"], plan["origin"], couple["speaker"])
-        li = Partner(plan["url"], plan["origin"], couple["listener"])
+        li = Partner(plan.get("listener_url", plan["url"]),
+                     plan.get("listener_origin", plan["origin"]), couple["listener"])
         async with gate:
             try:
                 await sp.open()
@@ -236,15 +239,15 @@ async def main_async(plan: dict[str, Any]) -> dict[str, Any]:
     tasks = [asyncio.create_task(run_couple(c, sp, li, start, measure_from, end, stats, tag))
              for c, sp, li in partners]
     await asyncio.sleep(max(0.0, measure_from - loop.time()))
-    pid = plan.get("server_pid")
-    cpu0 = proc_cpu_seconds(pid) if pid else 0.0
+    pids = plan.get("server_pids", [])
+    cpu0 = sum(proc_cpu_seconds(pid) for pid in pids)
     mine0 = time.process_time()
     wall0 = time.perf_counter()
     await asyncio.sleep(max(0.0, end - loop.time()))
     wall = time.perf_counter() - wall0
-    cpu = (proc_cpu_seconds(pid) - cpu0) if pid else 0.0
+    cpu = sum(proc_cpu_seconds(pid) for pid in pids) - cpu0
     mine = time.process_time() - mine0
-    rss = proc_rss_mb(pid) if pid else 0.0
+    rss = sum(proc_rss_mb(pid) for pid in pids)
     await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.gather(*(p.close() for _, sp, li in partners for p in (sp, li)),
                          return_exceptions=True)
