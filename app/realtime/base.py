@@ -145,7 +145,7 @@ class AuthedNamespace(Namespace):  # type: ignore[misc]
 
 
 
-UNAUTHORIZED = "Your session has ended. Please sign in again."
+UNAUTHORIZED = sessions.ENDED
 
 
 def guarded(handler: F | None = None, *, checks_session: bool = False) -> Any:

@@ -199,7 +199,7 @@ def _held_in_a_row(exercise_id: int, listener_id: int) -> int:
 
 # One action reads everything it needs in one statement: the exercise's state and version, its
 # couple and both partners' names, the stored acknowledgement of this client id if any, and
-# (for a socket) whether its session is still live.
+# (for a socket) the account's role if the session it was opened from is still live.
 _E = Exercise.__table__
 _C = Couple.__table__
 _CA = ClientAction.__table__
@@ -225,7 +225,7 @@ _EVENT_COLUMNS = ("exercise_id", "seq", "type", "actor_id", "visible_to_id", "pa
 
 
 def _unauthorized() -> DomainError:
-    return DomainError("Your session has ended. Please sign in again.", code="unauthorized")
+    return DomainError(sessions.ENDED, code="unauthorized")
 
 
 def act(user: User | sessions.SessionUser, *, exercise_id: object, client_id: object,

@@ -45,6 +45,10 @@ def _expired(record: UserSession) -> bool:
     return record.last_seen_at < idle_cutoff or record.created_at < absolute_cutoff
 
 
+# What a socket is told when the session it was opened from has ended.
+ENDED = "Your session has ended. Please sign in again."
+
+
 @dataclass(frozen=True, slots=True)
 class SessionUser:
     """Who a live socket belongs to, fixed at its connect: the user and the session record it
