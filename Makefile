@@ -48,8 +48,11 @@ test-fast: dev-install
 	node --test tests/js/
 	$(BIN)/pytest -q -m "not browser and not scaleout"
 
+# The guard's accuracy, times, start-up and memory; live share -> push with the encoder against
+# the rules-only guard (PostgreSQL and Redis on 127.0.0.1, as for bench-history); the history.
 bench: dev-install
 	$(BIN)/python benchmarks/guard_bench.py
+	$(BIN)/python benchmarks/guard_realtime_bench.py
 	$(BIN)/python benchmarks/history_bench.py
 
 # One couple with 1,000 exercises (40,000 events) on PostgreSQL: page times, queries, export.

@@ -48,7 +48,8 @@ def register_guard(app: Flask) -> None:
     from app.services.exercises import guard_model_version
 
     directory = app.config.get("GUARD_MODEL_DIR")
-    load_guard(Path(directory) if directory else None)
+    load_guard(Path(directory) if directory else None,
+               use_encoder=app.config.get("GUARD_ENCODER", "on") != "off")
     guard_model_version()  # hash the model files now, not inside the first listener's action
 
 

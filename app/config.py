@@ -136,6 +136,14 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     if smtp_url:
         check_smtp_url(smtp_url)
     mail_host = urlsplit(public_url).hostname if public_url else None
+    # The guard reads meaning with its encoder; "off" (rules and the linear model only) exists
+    # so the realtime benchmark can compare the two, and is refused in production.
+    guard_encoder = env.get("GUARD_ENCODER", "on")
+    if guard_encoder not in {"on", "off"}:
+        raise ConfigError(f"GUARD_ENCODER must be on or off, not {guard_encoder!r}")
+    if production and guard_encoder == "off":
+        raise ConfigError("Attune refuses to start in production with GUARD_ENCODER=off: the "
+                          "guard would judge without reading meaning. Unset it.")
 
     return {
         "ENV_NAME": mode,
@@ -179,6 +187,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SAFETY_EMERGENCY_NUMBER": env.get("SAFETY_EMERGENCY_NUMBER", "").strip(),
         # Clients beat this often; three missed beats and a partner shows as away.
         "PRESENCE_HEARTBEAT_SECONDS": int(env.get("PRESENCE_HEARTBEAT_SECONDS", "25")),
+        "GUARD_ENCODER": guard_encoder,
         # Logs: JSON lines with a request id (app/logs.py), the default in production.
         "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "plain"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 from app.extensions import login_manager
@@ -93,11 +96,22 @@ def _check_session() -> None:
         g.clear_site_data = True
 
 
+def secret_in_address(view: Callable[..., ResponseReturnValue]
+                      ) -> Callable[..., ResponseReturnValue]:
+    """For a view whose address holds a secret token (an emailed link, an invite): nothing it
+    answers, errors and redirects included, sends that address on in a Referer."""
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        g.no_referrer = True
+        return view(*args, **kwargs)
+    return wrapped
+
+
 def _headers(response: Response) -> Response:
     h = response.headers
     h.setdefault("Content-Security-Policy", CSP)
     h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "same-origin")
+    h["Referrer-Policy"] = "no-referrer" if g.get("no_referrer") else "same-origin"
     h.setdefault("X-Frame-Options", "DENY")
     h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     h.setdefault("Cross-Origin-Opener-Policy", "same-origin")

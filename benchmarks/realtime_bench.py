@@ -36,6 +36,7 @@ from tests.scaleout.helpers import (
     Cluster,
     Live,
     Person,
+    Server,
     free_port,
     new_client_id,
     pair,
@@ -43,8 +44,10 @@ from tests.scaleout.helpers import (
 )
 
 
-def build(tmp: Path) -> tuple[Cluster, Any, str, redis.Redis]:
-    """A fresh database and Redis db, migrated, and two processes ready."""
+def build(tmp: Path, processes: dict[str, dict[str, str]] | None = None
+          ) -> tuple[Cluster, Any, str, redis.Redis]:
+    """A fresh database and Redis db, migrated, and the named processes ready (two plain ones
+    unless ``processes`` names them, each with its own environment overrides)."""
     admin = psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True)
     db_name = f"attune_bench_{secrets.token_hex(4)}"
     admin.execute(f'CREATE DATABASE "{db_name}"')
@@ -56,21 +59,36 @@ def build(tmp: Path) -> tuple[Cluster, Any, str, redis.Redis]:
     else:
         raise SystemExit("no empty Redis database")
     db_url = f"postgresql://root@127.0.0.1:5432/{db_name}"
-    ports = [free_port(), free_port()]
+    named = processes or {"process1": {}, "process2": {}}
+    ports = [free_port() for _ in named]
     origins = [f"http://localhost:{p}" for p in ports]
+    mail = tmp / "mail"
+    mail.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in {"ATTUNE_ENV", "PUBLIC_URL"}}
     env.update(SECRET_KEY=secrets.token_urlsafe(48), DATABASE_URL=db_url,
-               REDIS_URL=f"redis://127.0.0.1:6379/{n}", SOCKETIO_CHANNEL=f"attune-bench-{n}", ALLOWED_ORIGINS=",".join(origins),
-               SOCKETIO_ASYNC_MODE="gevent")
+               REDIS_URL=f"redis://127.0.0.1:6379/{n}", SOCKETIO_CHANNEL=f"attune-bench-{n}",
+               ALLOWED_ORIGINS=",".join(origins), SOCKETIO_ASYNC_MODE="gevent",
+               MAIL_DIR=str(mail))
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     cluster = Cluster(db_url=db_url, redis_url=env["REDIS_URL"], env=env, log_dir=tmp,
                       origins=origins)
-    for i, port in enumerate(ports, start=1):
-        cluster.spawn(f"process{i}", port)
+    for (name, extra), port in zip(named.items(), ports, strict=True):
+        server = Server(name, port, {**env, **extra}, tmp)
+        cluster.servers.append(server)
+        server.start()
     for server in cluster.servers:
-        server.wait_ready()
+        server.wait_ready(60)
     return cluster, admin, db_name, r
+
+
+def teardown(cluster: Cluster, admin: Any, db_name: str, r: redis.Redis) -> None:
+    """Stop the processes, drop the database and empty the Redis database ``build`` made."""
+    cluster.stop()
+    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    admin.close()
+    r.flushdb()
+    r.close()
 
 
 class Couple(threading.Thread):
@@ -94,8 +112,8 @@ class Couple(threading.Thread):
         alex, blair = Person("Alex"), Person("Blair")
         a = b = None
         try:
-            alex.signup(p1)
-            blair.signup(p2)
+            alex.signup(p1, self.cluster.mail_dir)
+            blair.signup(p2, self.cluster.mail_dir)
             pair(alex, p1, blair, p2, via="code")
             self.exercise_id = ex_id = alex.propose(p1)
             a, b = Live(alex, p1), Live(blair, p2)
@@ -211,11 +229,7 @@ def main() -> int:
             print(f"errors: {len(errors)} {sorted(set(errors))[:5]}")
             return 0 if not errors and not (acked - stored) and not dupes and not gaps else 1
         finally:
-            cluster.stop()
-            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            admin.close()
-            r.flushdb()
-            r.close()
+            teardown(cluster, admin, db_name, r)
 
 
 if __name__ == "__main__":

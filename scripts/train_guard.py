@@ -36,11 +36,17 @@ DATA = ROOT / "tests" / "domain" / "guard" / "data"
 DEV_CSV = ROOT / "tests" / "data" / "listener-moves-dev.csv"
 
 
-def read_train_written() -> list[Example]:
-    """Every training file we wrote (written-train.txt, written-train-more.txt, ...)."""
+# The files the shipped encoder was trained on. Files added later (written-train-short.txt)
+# teach the linear model only: the encoder's weights are not retrained or re-committed.
+ENCODER_FILES = ("written-train.txt", "written-train-more.txt")
+
+
+def read_train_written(*, only: Sequence[str] | None = None) -> list[Example]:
+    """Every training file we wrote (written-train*.txt), or ``only`` those named."""
     out: list[Example] = []
     for path in sorted(DATA.glob("written-train*.txt")):
-        out.extend(read_written(path))
+        if only is None or path.name in only:
+            out.extend(read_written(path))
     return out
 
 

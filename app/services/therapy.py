@@ -403,6 +403,19 @@ def export_of(user_id: int) -> list[dict[str, object]]:
     return out
 
 
+def waiting_on(user: User, couple: Couple) -> list[str]:
+    """The names of therapists whose link waits for ``user`` to accept (their partner has)."""
+    names = []
+    for link in db.session.scalars(sa.select(TherapyLink).where(
+            TherapyLink.couple_id == couple.id, TherapyLink.ended_at.is_(None))):
+        a, b = choices_of(link, couple)
+        mine = a if couple.partner_a_id == user.id else b
+        if mine is None:
+            therapist = db.session.get(User, link.therapist_id)
+            names.append(therapist.display_name if therapist is not None else "A therapist")
+    return names
+
+
 # --- live sockets -----------------------------------------------------------------------------
 
 

@@ -507,3 +507,83 @@ def test_the_data_export_holds_the_consent_history_and_the_access_log(app: Any,
     assert [e["what"] for e in entry["access_log"]] == ["Couple page"]
     assert json.loads(alex.get("/settings/data/attune-export.json").get_data(
         as_text=True))["therapists"][0]["choices"][0]["by"] == "you"
+
+
+def test_a_therapist_can_sign_up_with_a_passkey_alone(app: Any) -> None:
+    from tests.webauthn_authenticator import SoftAuthenticator
+
+    b = Browser(app)
+    b.refresh_token("/signup?as=therapist")
+    resp = b.post("/signup", {"as": "therapist", "name": "Dr Ng", "email": "ng@example.com",
+                              "practice": "Ng Counselling"})
+    assert resp.status_code == 302
+    link_path = re.search(r"https?://[^/\s]+(/signup/finish/\S+)",
+                          latest_mail_to(app, "ng@example.com").get_body(("plain",))
+                          .get_content()).group(1)
+    b.refresh_token(link_path)
+    opts = b.post_json("/auth/passkey/register/options",
+                       {"signup_token": link_path.rsplit("/", 1)[1]})
+    assert opts.status_code == 200
+    resp = b.post_json("/auth/passkey/register/verify",
+                       {"credential": SoftAuthenticator().create(opts.get_json()),
+                        "name": "Laptop"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    ng = user("ng@example.com")
+    assert ng.role == "therapist" and ng.password_hash is None
+    assert db.session.get(TherapistProfile, ng.id).practice_name == "Ng Counselling"
+
+
+def test_the_therapist_sees_the_numbers_each_partner_sees(app: Any, couple: Any) -> None:
+    alex, blair, c = couple
+    tb, t = make_therapist(app)
+    link(t, c, "ratings", "ratings")
+    hw = assign(t, c)
+    with app.test_request_context():
+        for n, seen in enumerate(((8, 6), (7, 9), (9, 5))):
+            do_homework(c, hw, seen=seen, tag=f"n{n}")
+    page = tb.get(f"/therapist/couples/{c.id}").get_data(as_text=True)
+    rows = {m.group(1): re.findall(r"<td>(.*?)</td>", m.group(2), re.DOTALL)
+            for m in re.finditer(r'<tr data-metric="(\w+)">(.*?)</tr>', page, re.DOTALL)}
+    for index, partner in ((0, alex), (1, blair)):
+        own = partner.get("/insights").get_data(as_text=True)
+        for key in ("seen", "landing", "gap", "questions", "holds", "answer_time"):
+            mine = re.search(rf'data-metric="{key}"><dt>.*?</dt><dd>(.*?)</dd>', own, re.DOTALL)
+            assert mine is not None, key
+            assert rows[key][index].strip() == mine.group(1).strip(), (key, index)
+    assert rows["seen"] == ["8/10", "6.7/10"]
+    # The same charts the couple sees, with both partners' lines.
+    assert re.search(r'aria-labelledby="c\d+-chart-seen-h', page)
+
+
+def test_the_json_api_starts_homework_too_and_refuses_someone_elses(app: Any, couple: Any,
+                                                                    make_browser: Any) -> None:
+    alex, _blair, c = couple
+    _tb, t = make_therapist(app)
+    link(t, c, "completion", "completion")
+    hw = assign(t, c)
+    made = alex.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
+                                             "homework_id": "x"})
+    assert made.status_code == 404 and db.session.scalar(
+        sa.select(sa.func.count(Exercise.id))) == 0
+    casey = make_browser("casey@example.com", "Casey")
+    make_browser("drew@example.com", "Drew")
+    pairing.redeem(pairing.create_invite(user("casey@example.com")).invite,
+                   user("drew@example.com"))
+    made = casey.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
+                                              "homework_id": hw})
+    assert made.status_code == 404
+    made = alex.post_json("/api/exercises", {"kind": "speaker_listener", "first_speaker": "me",
+                                             "homework_id": hw})
+    assert made.status_code == 201
+    assert db.session.get(Exercise, made.get_json()["exercise_id"]).homework_id == hw
+
+
+def test_home_asks_the_second_partner_to_choose(app: Any, couple: Any) -> None:
+    alex, blair, c = couple
+    _tb, t = make_therapist(app)
+    link(t, c, "ratings", None)
+    assert "Dr Rivera would like to link with you both" in blair.get("/").get_data(as_text=True)
+    assert "would like to link" not in alex.get("/").get_data(as_text=True)
+    link_id = db.session.scalar(sa.select(TherapyLink.id))
+    therapy.choose(c.partner_b, link_id, level="completion")
+    assert "would like to link" not in blair.get("/").get_data(as_text=True)

@@ -189,6 +189,8 @@ def test_the_rating_cannot_be_sent_untouched(phone, live_server) -> None:
     iris = phone("light").new_page()
     jude = phone("light").new_page()
     _start_exercise(live_server, iris, jude, ("Iris", "Jude"))
+    for page in (iris, jude):
+        page.set_viewport_size(KEYBOARD_OPEN)
     _say(iris, "Something small.")
     iris.get_by_role("button", name="I feel heard").click()
     expect(_floor(jude)).to_have_text("You have the floor")
@@ -206,11 +208,13 @@ def test_the_rating_cannot_be_sent_untouched(phone, live_server) -> None:
     submit = iris.get_by_role("button", name="Submit my rating")
     submit.click()
     expect(iris.get_by_role("alert")).to_have_text("Pick a number for both questions first.")
+    expect(iris.get_by_role("alert")).to_be_in_viewport()
     expect(heard).to_have_attribute("aria-invalid", "true")
     heard.get_by_label("7", exact=True).check()
     submit.click()
     expect(iris.get_by_role("alert")).to_have_text("Pick a number for this one too.")
     expect(understood.get_by_label("0", exact=True)).to_be_focused()
+    expect(understood.get_by_label("0", exact=True)).to_be_in_viewport()
     iris.wait_for_timeout(500)
     expect(iris.get_by_text("Sealed until Jude rates")).to_be_hidden()  # nothing was sent
     understood.get_by_label("4", exact=True).check()
@@ -241,6 +245,11 @@ def test_the_proposal_says_who_starts_the_guard_and_how_long(phone, live_server)
     expect(facts["Listening guard"]).to_have_text(STRICTNESS_LABELS["strict"])
     expect(facts["How long"]).to_contain_text("About 10 minutes")  # Share a joy: 5 each
     screenshot(lee, "exercise-proposed")
+    # On a 390×500 screen the question and its three facts are in view together.
+    lee.set_viewport_size(KEYBOARD_OPEN)
+    card.get_by_role("heading", name="Kai asks: is now OK?").scroll_into_view_if_needed()
+    for fact in facts.values():
+        expect(fact).to_be_in_viewport()
     assert_accessible_both_schemes(lee, "exercise (proposed, with what it involves)")
 
 
@@ -432,6 +441,7 @@ def test_another_round_when_both_want_it(phone, live_server) -> None:
     ada = phone("light").new_page()
     bo = phone("dark").new_page()
     _start_exercise(live_server, ada, bo, ("Ada", "Bo"))
+    ada.set_viewport_size(KEYBOARD_OPEN)
     _say(ada, "One small thing.")
     ada.get_by_role("button", name="I feel heard").click()
     expect(_floor(bo)).to_have_text("You have the floor")
@@ -440,11 +450,14 @@ def test_another_round_when_both_want_it(phone, live_server) -> None:
     for page in (ada, bo):
         expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
 
+    expect(ada.get_by_role("button", name="Another round?")).to_be_in_viewport()
     ada.get_by_role("button", name="Another round?").click()
     expect(ada.locator("#ex-again-text")).to_contain_text("Waiting for Bo to say yes")
     expect(bo.locator("#ex-again-text")).to_contain_text("Ada would like another round")
     screenshot(bo, "exercise-another-round")
     assert_accessible(bo, "exercise (another round offered)")
+    bo.set_viewport_size(KEYBOARD_OPEN)
+    expect(bo.get_by_role("button", name="Yes, another round")).to_be_in_viewport()
     bo.get_by_role("button", name="Yes, another round").click()
 
     expect(_floor(ada)).to_have_text("You have the floor")

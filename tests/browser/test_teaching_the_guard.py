@@ -47,6 +47,11 @@ def test_the_speaker_marks_a_message_in_one_tap_and_the_listener_reads_it_kindly
     kit.locator("#ex-logbox").scroll_into_view_if_needed()
     screenshot(kit, "exercise-listener-slip-note")
     assert_accessible(kit, "exercise (listener, slip note)")
+    # Kit's next message may be marked in its turn; the marked one never again.
+    _say(kit, "It sounds like the evenings feel empty.")
+    latest = jo.locator("li", has_text="It sounds like the evenings feel empty.")
+    expect(latest.get_by_role("group", name="Didn't feel like listening? It felt…")).to_be_visible()
+    expect(choices).to_have_count(1)
 
 
 def test_the_listener_says_a_held_message_was_a_reflection(phone, live_server) -> None:

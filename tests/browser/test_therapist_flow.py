@@ -18,6 +18,7 @@ from tests.browser.axe import assert_accessible_both_schemes
 from tests.browser.helpers import (
     collect_problems,
     emailed_link,
+    screenshot,
     sign_up_and_pair,
     unique_email,
 )
@@ -61,6 +62,7 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     laptop.get_by_role("button", name="Create my account").click()
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Your couples")
     expect(laptop.get_by_text("Rivera Couples Practice")).to_be_visible()
+    assert_accessible_both_schemes(laptop, "a therapist's dashboard")
 
     # A couple, paired on their phones.
     sign_up_and_pair(app, alex, blair, ("Alex", "Blair"))
@@ -89,6 +91,7 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     card.get_by_label(re.compile("plus ratings and skill insights$")).check()
     card.get_by_role("button", name="Accept and share this").click()
     expect(blair.locator('[data-choice="sees"]')).to_contain_text("ratings and skill insights")
+    screenshot(blair, "therapists-settings-dark")
     assert_accessible_both_schemes(blair, "Settings → Therapists")
 
     # The therapist sees the couple now, opens them and assigns homework.
@@ -108,6 +111,8 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     homework = alex.get_by_role("region", name="Homework")
     expect(homework).to_contain_text("Our Sundays")
     expect(homework).to_contain_text("Take it slowly.")
+    homework.scroll_into_view_if_needed()
+    screenshot(alex, "home-homework")
     homework.get_by_role("link", name=re.compile("Start")).click()
     expect(alex.get_by_label("Topic (optional)")).to_have_value("Our Sundays")
     alex.get_by_role("button", name=re.compile("is now OK")).click()
@@ -126,6 +131,8 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     expect(laptop.get_by_role("link", name=re.compile("transcript"))).to_have_count(0)
     assert "Topic:" not in done.inner_text()
     assert laptop.evaluate("() => window.stillTheSamePage === true")
+    laptop.evaluate("() => window.scrollTo(0, 0)")
+    screenshot(laptop, "therapist-couple")
     assert_accessible_both_schemes(laptop, "a therapist's couple page")
 
     # Blair narrows to completion only: the open page loses the ratings, without a reload.

@@ -94,3 +94,31 @@ def test_a_bad_watch_is_a_clear_error(app: Any) -> None:
         ack = sock.emit("watch", data)
         assert ack["ok"] is False and ack["error"]["code"] in ("invalid", "not_found"), data
     sock.disconnect()
+
+
+def test_arbitrary_watch_payloads_get_clear_errors(app: Any, couple: Any,
+                                                   monkeypatch: Any) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from limits import parse
+
+    from tests.realtime.test_fuzz_payloads import json_values
+
+    # the rate cap has its own test
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))
+    _alex, _blair, _c = couple
+    tb, _t = make_therapist(app)
+    sock = Socket(app, tb, namespace="/therapist")
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=json_values | st.fixed_dictionaries({"couple_id": json_values}))
+    def check(data: Any) -> None:
+        ack = sock.emit("watch", data)
+        assert ack["ok"] is False and ack["error"]["code"] in ("invalid", "not_found")
+        assert ack["error"]["message"]
+        assert sock.connected()
+
+    check()
+    sock.disconnect()
+    assert db.session.scalar(sa.select(sa.func.count(TherapistWatch.sid))) == 0

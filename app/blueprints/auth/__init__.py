@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from app.blueprints.links import public_url_for
 from app.errors import json_object
 from app.extensions import limiter
-from app.security import end_session, start_session
+from app.security import end_session, secret_in_address, start_session
 from app.services import accounts, passkeys, sessions
 from app.services.accounts import AccountError
 
@@ -91,6 +91,7 @@ def signup_sent() -> ResponseReturnValue:
 
 @bp.route("/signup/finish/<token>", methods=["GET", "POST"])
 @limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+@secret_in_address
 def signup_finish(token: str) -> ResponseReturnValue:
     """The emailed link: choose a passkey or a password, and the account is made."""
     errors: dict[str, str] = {}
@@ -105,11 +106,11 @@ def signup_finish(token: str) -> ResponseReturnValue:
             return redirect(target)
     except AccountError as exc:
         if exc.code == "link_invalid":
-            return _no_referrer(render_template("auth/link_invalid.html", message=exc.message,
-                                                again=url_for("auth.signup")), 404)
+            return render_template("auth/link_invalid.html", message=exc.message,
+                                   again=url_for("auth.signup")), 404
         errors[exc.field or "form"] = exc.message
-    return _no_referrer(render_template("auth/signup_finish.html", pending=pending, token=token,
-                                        errors=errors), 400 if errors else 200)
+    return render_template("auth/signup_finish.html", pending=pending, token=token,
+                           errors=errors), 400 if errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -157,6 +158,7 @@ def forgot() -> ResponseReturnValue:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(RESET_LIMIT, methods=["POST"])
+@secret_in_address
 def reset(token: str) -> ResponseReturnValue:
     """Choose a new password from an emailed link; every session there was ends."""
     errors: dict[str, str] = {}
@@ -169,16 +171,10 @@ def reset(token: str) -> ResponseReturnValue:
             return redirect(url_for("main.home"))
     except AccountError as exc:
         if exc.code == "link_invalid":
-            return _no_referrer(render_template("auth/link_invalid.html", message=exc.message,
-                                                again=url_for("auth.forgot")), 404)
+            return render_template("auth/link_invalid.html", message=exc.message,
+                                   again=url_for("auth.forgot")), 404
         errors[exc.field or "form"] = exc.message
-    return _no_referrer(render_template("auth/reset.html", errors=errors, email=user.email),
-                        400 if errors else 200)
-
-
-def _no_referrer(body: str, status: int) -> ResponseReturnValue:
-    """Pages whose address holds a secret token never send it on in a Referer."""
-    return body, status, {"Referrer-Policy": "no-referrer"}
+    return render_template("auth/reset.html", errors=errors, email=user.email), 400 if errors else 200
 
 
 @bp.post("/logout")

@@ -57,17 +57,6 @@ def index() -> ResponseReturnValue:
     return _form_page({"kind": request.args.get("kind", DEFAULT_KIND)})
 
 
-def _prompt_fields(value: str) -> dict[str, Any]:
-    """The form's one prompt choice as the proposal's ``prompt_id`` or ``own_prompt_id``."""
-    if not value:
-        return {}
-    if value.startswith(deck.OWN_PREFIX):
-        number = value.removeprefix(deck.OWN_PREFIX)
-        return {"own_prompt_id": int(number) if number.isdecimal() and len(number) < 10
-                else value}
-    return {"prompt_id": value}
-
-
 @bp.post("/exercises")
 @partner_required
 def propose_form() -> ResponseReturnValue:
@@ -85,7 +74,7 @@ def propose_form() -> ResponseReturnValue:
         choice = form["prompt"]
         if choice == SURPRISE:
             choice = prompts.surprise(g.couple, form["kind"]).ref
-        exercise = exercises.propose(current_user, {**payload, **_prompt_fields(choice)},
+        exercise = exercises.propose(current_user, {**payload, **deck.proposal_fields(choice)},
                                      homework_id=homework_id)
     except DomainError as exc:
         return _form_page(form, errors={"form": exc.message}, status=400)
@@ -95,8 +84,11 @@ def propose_form() -> ResponseReturnValue:
 @bp.post("/api/exercises")
 @partner_account_required
 def propose_json() -> ResponseReturnValue:
-    """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?}``."""
-    exercise = exercises.propose(current_user, json_object())
+    """Propose with JSON ``{kind, first_speaker, topic?, strictness?, prompt_id? | own_prompt_id?,
+    homework_id?}`` (a homework id makes the finished exercise count for that homework)."""
+    body = json_object()
+    homework_id = body.pop("homework_id", None)
+    exercise = exercises.propose(current_user, body, homework_id=homework_id)
     return jsonify(ok=True, exercise_id=exercise.id,
                    url=url_for("exercises.live", exercise_id=exercise.id)), 201
 
@@ -164,9 +156,7 @@ def surprise_json() -> ResponseReturnValue:
 def add_prompt_json() -> ResponseReturnValue:
     """Keep a prompt of your own: ``{"text": 1–200 characters}``."""
     couple = exercises.couple_of(current_user)
-    body = request.get_json(silent=True)
-    text = body.get("text") if isinstance(body, dict) else None
-    prompt = prompts.add_own(couple, current_user.id, text)
+    prompt = prompts.add_own(couple, current_user.id, json_object().get("text"))
     return jsonify(ok=True, prompt={"id": prompt.id, "ref": deck.own_ref(prompt.id),
                                     "text": prompt.text}), 201
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain.exercises import screen_view
-from app.services import homework
+from app.services import homework, therapy
 from app.services.exercises import live_exercise, state_of
 from app.services.pairing import active_couple, open_invite
 from app.services.presence import online_user_ids
@@ -30,6 +30,8 @@ def home() -> ResponseReturnValue:
                            partner_online=bool(partner and partner.id in online),
                            invite=None if couple else open_invite(current_user),
                            homework=homework.items_of(couple, include_finished=False)
+                           if couple else [],
+                           therapists_waiting=therapy.waiting_on(current_user, couple)
                            if couple else [],
                            live=live, live_view=screen_view(state_of(live), viewer=current_user.id)
                            if live else None)

@@ -19,6 +19,7 @@ from flask_login import current_user
 from app.blueprints.decorators import partner_account_required
 from app.extensions import limiter
 from app.models import Invite
+from app.security import secret_in_address
 from app.services import audit, pairing
 from app.services.pairing import PairingError
 
@@ -81,6 +82,7 @@ def invite_qr() -> ResponseReturnValue:
 
 
 @bp.get("/i/<token>")
+@secret_in_address
 def invite(token: str) -> ResponseReturnValue:
     """The page an invite link opens: who invited you, and a button to accept."""
     try:
@@ -100,15 +102,13 @@ def invite(token: str) -> ResponseReturnValue:
             problem = exc.message
         else:
             session["after_login"] = url_for("pairing.invite", token=token)
-    resp = Response(render_template("pairing/invite.html", invite=inv, token=token,
-                                    problem=problem))
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    return resp
+    return render_template("pairing/invite.html", invite=inv, token=token, problem=problem)
 
 
 @bp.post("/i/<token>")
 @partner_account_required
 @limiter.limit(REDEEM_LIMIT)
+@secret_in_address
 def accept(token: str) -> ResponseReturnValue:
     """Accept the invite behind a link."""
     try:
@@ -156,7 +156,4 @@ def unpair() -> ResponseReturnValue:
 
 
 def _invite_error(exc: PairingError, status: int) -> ResponseReturnValue:
-    resp = Response(render_template("pairing/invite_error.html", message=exc.message),
-                    status=status)
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    return resp
+    return render_template("pairing/invite_error.html", message=exc.message), status

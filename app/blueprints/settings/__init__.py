@@ -9,7 +9,12 @@ from flask_login import current_user, login_required
 from app.blueprints.links import public_url_for
 from app.domain.errors import DomainError
 from app.extensions import limiter
-from app.security import current_session_id, current_session_started, end_session
+from app.security import (
+    current_session_id,
+    current_session_started,
+    end_session,
+    secret_in_address,
+)
 from app.services import accounts, passkeys, sessions
 from app.services.accounts import AccountError
 
@@ -129,16 +134,16 @@ def change_email() -> ResponseReturnValue:
 
 
 @bp.route("/settings/email/confirm/<token>", methods=["GET", "POST"])
+@secret_in_address
 def confirm_email(token: str) -> ResponseReturnValue:
     """The link sent to the new address (it works signed in or not)."""
-    headers = {"Referrer-Policy": "no-referrer"}
     if request.method == "GET":
-        return render_template("settings/confirm_email.html"), 200, headers
+        return render_template("settings/confirm_email.html")
     try:
         user = accounts.confirm_email_change(token)
     except AccountError as exc:
         return render_template("auth/link_invalid.html", message=exc.message,
-                               again=url_for("settings.index")), 404, headers
+                               again=url_for("settings.index")), 404
     flash(f"Your account now uses {user.email}.", "success")
     return redirect(url_for("settings.index" if current_user.is_authenticated else
                             "auth.login"))

@@ -4,7 +4,7 @@ therapist therefore sees, and every time they looked)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -13,6 +13,7 @@ from app.blueprints.exercises import charts
 from app.domain.errors import DomainError
 from app.domain.therapy.consent import DEFAULT_LEVEL, LEVEL_WORDS, LEVELS
 from app.extensions import limiter
+from app.security import secret_in_address
 from app.services import dashboard, therapy
 from app.services.pairing import active_couple
 from app.services.therapy import Access
@@ -20,12 +21,6 @@ from app.services.therapy import Access
 bp = Blueprint("sharing", __name__)
 
 REDEEM_LIMIT = "10 per minute;50 per hour"
-
-
-def _no_referrer(body: str, status: int = 200) -> ResponseReturnValue:
-    resp = Response(body, status=status)
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    return resp
 
 
 def _invite_page(token: str, *, problem: str | None = None, status: int = 200,
@@ -38,24 +33,25 @@ def _invite_page(token: str, *, problem: str | None = None, status: int = 200,
                 problem = "Pair with your partner first: a therapist links to the two of you."
         except DomainError as exc:
             problem = exc.message
-    return _no_referrer(render_template(
+    return render_template(
         "sharing/invite.html", token=token, problem=problem, level=level, levels=LEVEL_WORDS,
         profile=therapy.profile_of(invite.therapist_id),
-        therapist=dashboard.therapist_name(invite.therapist_id)), status)
+        therapist=dashboard.therapist_name(invite.therapist_id)), status
 
 
 @bp.get("/t/<token>")
+@secret_in_address
 @partner_account_required
 def invite(token: str) -> ResponseReturnValue:
     """A therapist's invite: who they are, and what you choose to share."""
     try:
         return _invite_page(token)
     except DomainError as exc:
-        return _no_referrer(render_template("sharing/invite_error.html", message=exc.message),
-                            404)
+        return render_template("sharing/invite_error.html", message=exc.message), 404
 
 
 @bp.post("/t/<token>")
+@secret_in_address
 @partner_account_required
 @limiter.limit(REDEEM_LIMIT)
 def accept(token: str) -> ResponseReturnValue:
@@ -67,8 +63,7 @@ def accept(token: str) -> ResponseReturnValue:
                               time_zone=request.form.get("time_zone"))
     except DomainError as exc:
         if exc.code == "invite_unknown":
-            return _no_referrer(render_template("sharing/invite_error.html",
-                                                message=exc.message), 404)
+            return render_template("sharing/invite_error.html", message=exc.message), 404
         return _invite_page(token, problem=exc.message, status=400,
                             level=level if level in LEVELS else DEFAULT_LEVEL)
     flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")

@@ -1,4 +1,10 @@
-"""What a partner can do to an exercise: small frozen values, checked before they touch state."""
+"""What a partner can do to an exercise: small frozen values, checked as they are made.
+
+This is the one place values are validated: an action that exists holds clean text, numbers in
+range and aware times, whoever made it (``parse.py`` from a client's JSON, the service, a test).
+What depends on the exercise or the clock (whose move it is, a time in the future) is the turn
+machine's (``rules.py``, ``turns.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from app.domain.errors import DomainError
-from app.domain.exercises.catalog import ConfirmKind, SlipKind
+from app.domain.exercises.catalog import SLIPS, ConfirmKind, SlipKind
 
 VerdictAction = Literal["allow", "nudge", "block"]
 Strictness = Literal["gentle", "strict"]
@@ -29,6 +35,7 @@ RESUME_MAX_HOURS = 24
 
 VERDICT_ACTIONS: frozenset[str] = frozenset({"allow", "nudge", "block"})
 CONFIRM_KINDS: frozenset[str] = frozenset({"landed", "not_quite", "more"})
+SEQ_MAX = 2**31 - 1  # an event sequence number or a stored id: a 32-bit integer column
 STRICTNESS_LEVELS: frozenset[str] = frozenset({"gentle", "strict"})
 
 
@@ -45,6 +52,9 @@ class Schedule:
 
     at: datetime
     name: ClassVar[str] = "schedule"
+
+    def __post_init__(self) -> None:
+        _set(self, "at", check_aware(self.at, field="The time"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,9 @@ class Share:
     text: str
     name: ClassVar[str] = "share"
 
+    def __post_init__(self) -> None:
+        _set(self, "text", clean_text(self.text, field="Message", max_len=TEXT_MAX))
+
 
 @dataclass(frozen=True, slots=True)
 class ListenerMessage:
@@ -85,6 +98,15 @@ class ListenerMessage:
     verdict_action: VerdictAction
     send_anyway: bool = False
     name: ClassVar[str] = "listener_message"
+
+    def __post_init__(self) -> None:
+        _set(self, "text", clean_text(self.text, field="Message", max_len=TEXT_MAX))
+        _set(self, "verdict_label", clean_text(self.verdict_label, field="Verdict label",
+                                               max_len=LABEL_MAX))
+        if self.verdict_action not in VERDICT_ACTIONS:
+            raise invalid("The verdict must be allow, nudge or block.")
+        if not isinstance(self.send_anyway, bool):
+            raise invalid("send_anyway must be true or false.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +123,10 @@ class Confirm:
     kind: ConfirmKind
     name: ClassVar[str] = "confirm"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str) or self.kind not in CONFIRM_KINDS:
+            raise invalid("Confirm with landed, not_quite or more.")
+
 
 @dataclass(frozen=True, slots=True)
 class EndTurn:
@@ -116,6 +142,12 @@ class CallBreak:
     minutes: int = BREAK_MINUTES_DEFAULT
     resume_at: datetime | None = None
     name: ClassVar[str] = "call_break"
+
+    def __post_init__(self) -> None:
+        check_int(self.minutes, field="Break minutes", low=BREAK_MINUTES_MIN,
+                  high=BREAK_MINUTES_MAX)
+        if self.resume_at is not None:
+            check_aware(self.resume_at, field="The time to come back")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +180,12 @@ class Rate:
     note: str = ""
     name: ClassVar[str] = "rate"
 
+    def __post_init__(self) -> None:
+        check_int(self.seen, field="Feeling seen", low=RATING_MIN, high=RATING_MAX)
+        check_int(self.understood, field="Understanding", low=RATING_MIN, high=RATING_MAX)
+        _set(self, "note", clean_text(self.note, field="Note", max_len=NOTE_MAX,
+                                      allow_empty=True))
+
 
 @dataclass(frozen=True, slots=True)
 class NameMoment:
@@ -155,6 +193,9 @@ class NameMoment:
 
     text: str
     name: ClassVar[str] = "name_moment"
+
+    def __post_init__(self) -> None:
+        _set(self, "text", clean_text(self.text, field="The moment", max_len=MOMENT_MAX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +205,11 @@ class Guess:
     felt: str
     needed: str
     name: ClassVar[str] = "guess"
+
+    def __post_init__(self) -> None:
+        _set(self, "felt", clean_text(self.felt, field="What they felt", max_len=GUESS_MAX))
+        _set(self, "needed", clean_text(self.needed, field="What they needed",
+                                        max_len=GUESS_MAX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +227,11 @@ class MarkAccuracy:
     missed: str = ""
     name: ClassVar[str] = "mark_accuracy"
 
+    def __post_init__(self) -> None:
+        check_int(self.score, field="How close it came", low=RATING_MIN, high=RATING_MAX)
+        _set(self, "missed", clean_text(self.missed, field="What it missed", max_len=NOTE_MAX,
+                                        allow_empty=True))
+
 
 @dataclass(frozen=True, slots=True)
 class MarkSlip:
@@ -191,6 +242,11 @@ class MarkSlip:
     slip: SlipKind
     name: ClassVar[str] = "mark_slip"
 
+    def __post_init__(self) -> None:
+        check_int(self.of, field="The message", low=1, high=SEQ_MAX)
+        if not isinstance(self.slip, str) or self.slip not in SLIPS:
+            raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimReflection:
@@ -198,6 +254,9 @@ class ClaimReflection:
 
     of: int
     name: ClassVar[str] = "claim_reflection"
+
+    def __post_init__(self) -> None:
+        check_int(self.of, field="The message", low=1, high=SEQ_MAX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +266,11 @@ class Say:
     text: str
     send_anyway: bool = False
     name: ClassVar[str] = "say"
+
+    def __post_init__(self) -> None:
+        _set(self, "text", clean_text(self.text, field="Message", max_len=TEXT_MAX))
+        if not isinstance(self.send_anyway, bool):
+            raise invalid("send_anyway must be true or false.")
 
 
 Action = (
@@ -259,6 +323,11 @@ def check_int(value: object, *, field: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise invalid(f"{field} must be between {low} and {high}.")
     return value
+
+
+def _set(action: object, field: str, value: object) -> None:
+    # Frozen: a made action keeps the cleaned value (stripped text) it was checked as.
+    object.__setattr__(action, field, value)
 
 
 def check_aware(value: object, *, field: str) -> datetime:

@@ -1,4 +1,8 @@
-"""Schema checks for untrusted client payloads: JSON in, a typed action out, or ``invalid``."""
+"""Schema checks for untrusted client payloads: JSON in, a typed action out, or ``invalid``.
+
+Here: the payload's shape (an object, known fields, required ones present, times as times).
+The values themselves are checked once, by the actions as they are made (``actions.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,8 @@ from datetime import UTC, datetime
 from typing import cast
 
 from app.domain.exercises.actions import (
-    BREAK_MINUTES_DEFAULT,
-    BREAK_MINUTES_MAX,
-    BREAK_MINUTES_MIN,
-    CONFIRM_KINDS,
-    GUESS_MAX,
-    MOMENT_MAX,
-    NOTE_MAX,
-    RATING_MAX,
-    RATING_MIN,
+    SEQ_MAX,
     STRICTNESS_LEVELS,
-    TEXT_MAX,
     TOPIC_MAX,
     Accept,
     AnotherRound,
@@ -48,7 +43,7 @@ from app.domain.exercises.actions import (
     clean_text,
     invalid,
 )
-from app.domain.exercises.catalog import SLIPS, ConfirmKind, SlipKind, get_kind
+from app.domain.exercises.catalog import get_kind
 
 _ISO_MAX = 40  # "2025-01-01T00:00:00.000000+00:00" is 32 characters
 
@@ -83,18 +78,6 @@ class _Fields:
             value = ""
         return clean_text(value, field=label, max_len=max_len, allow_empty=allow_empty)
 
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.payload.get(key, default)
-        if not isinstance(value, bool):
-            raise invalid(f"{key} must be true or false.")
-        return value
-
-    def integer(self, key: str, *, label: str, low: int, high: int) -> int:
-        return check_int(self.required(key), field=label, low=low, high=high)
-
-    def when(self, key: str, *, label: str) -> datetime:
-        return parse_time(self.required(key), field=label)
-
 
 def parse_time(value: object, *, field: str) -> datetime:
     """Parse an ISO 8601 date-time with a time zone (``Z`` or an offset) into aware UTC."""
@@ -116,111 +99,46 @@ def _no_fields(make: Callable[[], ClientAction]) -> Callable[[object], ClientAct
     return parse
 
 
-def _schedule(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"at"}))
-    return Schedule(at=f.when("at", label="The time"))
+def _fields(make: Callable[..., ClientAction], *required: str, optional: tuple[str, ...] = (),
+            times: tuple[str, ...] = ()) -> Callable[[object], ClientAction]:
+    """A parser for an action made from its fields: only these fields, the required ones
+    present (absent optional ones take the action's defaults), ISO times read as times. The
+    action itself checks each value (``actions.py``)."""
+    def parse(payload: object) -> ClientAction:
+        f = _Fields(payload, frozenset((*required, *optional)))
+        values = {key: f.required(key) for key in required}
+        values |= {key: f.payload[key] for key in optional if f.has(key)}
+        for key in times:
+            if key in values:
+                values[key] = parse_time(values[key], field=_TIME_LABELS[key])
+        return make(**values)
+    return parse
 
 
-def _share(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"text"}))
-    return Share(text=f.text("text", label="Message", max_len=TEXT_MAX))
-
-
-def _say(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"text", "send_anyway"}))
-    return Say(
-        text=f.text("text", label="Message", max_len=TEXT_MAX),
-        send_anyway=f.boolean("send_anyway", False),
-    )
-
-
-def _confirm(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"kind"}))
-    kind = f.required("kind")
-    if not isinstance(kind, str) or kind not in CONFIRM_KINDS:
-        raise invalid("Confirm with landed, not_quite or more.")
-    return Confirm(kind=cast(ConfirmKind, kind))
-
-
-def _call_break(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"minutes", "resume_at"}))
-    minutes = (
-        f.integer("minutes", label="Break minutes", low=BREAK_MINUTES_MIN, high=BREAK_MINUTES_MAX)
-        if f.has("minutes") else BREAK_MINUTES_DEFAULT
-    )
-    resume_at = f.when("resume_at", label="The time to come back") if f.has("resume_at") else None
-    return CallBreak(minutes=minutes, resume_at=resume_at)
-
-
-def _rate(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"seen", "understood", "note"}))
-    return Rate(
-        seen=f.integer("seen", label="Feeling seen", low=RATING_MIN, high=RATING_MAX),
-        understood=f.integer("understood", label="Understanding", low=RATING_MIN, high=RATING_MAX),
-        note=f.text("note", label="Note", max_len=NOTE_MAX, allow_empty=True),
-    )
-
-
-def _name_moment(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"text"}))
-    return NameMoment(text=f.text("text", label="The moment", max_len=MOMENT_MAX))
-
-
-def _guess(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"felt", "needed"}))
-    return Guess(
-        felt=f.text("felt", label="What they felt", max_len=GUESS_MAX),
-        needed=f.text("needed", label="What they needed", max_len=GUESS_MAX),
-    )
-
-
-def _mark_accuracy(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"score", "missed"}))
-    return MarkAccuracy(
-        score=f.integer("score", label="How close it came", low=RATING_MIN, high=RATING_MAX),
-        missed=f.text("missed", label="What it missed", max_len=NOTE_MAX, allow_empty=True),
-    )
-
-
-_SEQ_MAX = 2**31 - 1
-
-
-def _mark_slip(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"of", "slip"}))
-    slip = f.required("slip")
-    if not isinstance(slip, str) or slip not in SLIPS:
-        raise invalid("Mark it as fixing, judging, defending, about_you or brushing_off.")
-    return MarkSlip(of=f.integer("of", label="The message", low=1, high=_SEQ_MAX),
-                    slip=cast(SlipKind, slip))
-
-
-def _claim_reflection(payload: object) -> ClientAction:
-    f = _Fields(payload, frozenset({"of"}))
-    return ClaimReflection(of=f.integer("of", label="The message", low=1, high=_SEQ_MAX))
-
+_TIME_LABELS = {"at": "The time", "resume_at": "The time to come back"}
 
 _PARSERS: Mapping[str, Callable[[object], ClientAction]] = {
     "accept": _no_fields(Accept),
-    "schedule": _schedule,
+    "schedule": _fields(Schedule, "at", times=("at",)),
     "decline": _no_fields(Decline),
     "cancel": _no_fields(Cancel),
     "start": _no_fields(Start),
-    "share": _share,
-    "say": _say,
+    "share": _fields(Share, "text"),
+    "say": _fields(Say, "text", optional=("send_anyway",)),
     "check": _no_fields(Check),
-    "confirm": _confirm,
+    "confirm": _fields(Confirm, "kind"),
     "end_turn": _no_fields(EndTurn),
-    "call_break": _call_break,
+    "call_break": _fields(CallBreak, optional=("minutes", "resume_at"), times=("resume_at",)),
     "ready": _no_fields(Ready),
     "another_round": _no_fields(AnotherRound),
     "end_early": _no_fields(EndEarly),
-    "rate": _rate,
-    "name_moment": _name_moment,
-    "guess": _guess,
+    "rate": _fields(Rate, "seen", "understood", optional=("note",)),
+    "name_moment": _fields(NameMoment, "text"),
+    "guess": _fields(Guess, "felt", "needed"),
     "reveal": _no_fields(Reveal),
-    "mark_accuracy": _mark_accuracy,
-    "mark_slip": _mark_slip,
-    "claim_reflection": _claim_reflection,
+    "mark_accuracy": _fields(MarkAccuracy, "score", optional=("missed",)),
+    "mark_slip": _fields(MarkSlip, "of", "slip"),
+    "claim_reflection": _fields(ClaimReflection, "of"),
 }
 
 ACTION_TYPES: frozenset[str] = frozenset(_PARSERS)
@@ -271,7 +189,7 @@ def parse_proposal(payload: object) -> Proposal:
         raise invalid("The prompt id must be the id of a prompt.")
     own = f.payload.get("own_prompt_id")
     own_prompt_id = None if own is None else check_int(
-        own, field="Your prompt's id", low=1, high=2**31 - 1)
+        own, field="Your prompt's id", low=1, high=SEQ_MAX)
     if prompt_id is not None and own_prompt_id is not None:
         raise invalid("Pick one prompt: one of ours or one of your own.")
     return Proposal(

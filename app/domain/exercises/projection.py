@@ -83,6 +83,9 @@ def mark_of(label: object) -> Mark | None:
 # A linked therapist reading a transcript both partners shared: everything in the third
 # person, and only what both partners see (never held-back words or sealed ratings).
 OBSERVER = -1
+# Shared by both partners yet never shown to an observer: a speaker's slip mark is a private
+# word between the two of them ("Only the two of you see this").
+BETWEEN_THE_TWO: frozenset[str] = frozenset({"slip_marked"})
 
 
 def project(event: Event, *, viewer: int, partners: tuple[int, int],
@@ -93,7 +96,7 @@ def project(event: Event, *, viewer: int, partners: tuple[int, int],
     ``viewer`` may be ``OBSERVER``: a consented therapist, who sees only shared events.
     """
     if viewer == OBSERVER:
-        if event.visible_to is not None:
+        if event.visible_to is not None or event.type in BETWEEN_THE_TWO:
             return None
     elif viewer not in partners:
         return None

@@ -207,6 +207,18 @@ def own_ref(own_id: int) -> str:
     return f"{OWN_PREFIX}{own_id}"
 
 
+def proposal_fields(ref: str) -> dict[str, object]:
+    """A prompt reference as a proposal's fields: ``own:<id>`` is ``own_prompt_id``, anything
+    else a deck prompt's ``prompt_id``, nothing for no prompt (``parse_proposal`` checks them)."""
+    if not ref:
+        return {}
+    if ref.startswith(OWN_PREFIX):
+        number = ref.removeprefix(OWN_PREFIX)
+        return {"own_prompt_id": int(number) if number.isdecimal() and len(number) < 10
+                else ref}
+    return {"prompt_id": ref}
+
+
 def check_suits(prompt: Prompt, kind: str) -> None:
     """Refuse a catalog prompt that was not written for exercise ``kind``."""
     if kind not in prompt.suits:

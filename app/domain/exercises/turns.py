@@ -10,22 +10,12 @@ from types import MappingProxyType
 
 from app.domain.errors import DomainError
 from app.domain.exercises.actions import (
-    BREAK_MINUTES_MAX,
-    BREAK_MINUTES_MIN,
-    CONFIRM_KINDS,
-    GUESS_MAX,
     LABEL_MAX,
-    MOMENT_MAX,
-    NOTE_MAX,
     PROMPT_MAX,
-    RATING_MAX,
-    RATING_MIN,
     RESUME_MAX_HOURS,
     SCHEDULE_MAX_DAYS,
     STRICTNESS_LEVELS,
-    TEXT_MAX,
     TOPIC_MAX,
-    VERDICT_ACTIONS,
     Accept,
     Action,
     AnotherRound,
@@ -52,8 +42,6 @@ from app.domain.exercises.actions import (
     Start,
     Strictness,
     VerdictAction,
-    check_aware,
-    check_int,
     clean_text,
     invalid,
 )
@@ -193,10 +181,10 @@ def resolve_say(
     # The guard is slow and only the listener's words need it, so it is called only for them.
     if actor == listener_of(state) and state.phase == "active":
         need(state, actor, "listener_message")  # before the guard: a refusal costs nothing
-        text = clean_text(say.text, field="Message", max_len=TEXT_MAX)
-        label, verdict = classify(text)
+        label, verdict = classify(say.text)
         return ListenerMessage(
-            text=text, verdict_label=label, verdict_action=verdict, send_anyway=say.send_anyway
+            text=say.text, verdict_label=label, verdict_action=verdict,
+            send_anyway=say.send_anyway
         )
     # Anyone else gets a Share, which ``apply`` refuses with the right code if it is not theirs.
     return Share(text=say.text)
@@ -325,7 +313,7 @@ def _accept(state: ExerciseState, actor: int, action: Accept, now: datetime, log
 
 def _schedule(state: ExerciseState, actor: int, action: Schedule, now: datetime, log: _Log
               ) -> ExerciseState:
-    at = check_aware(action.at, field="The time").astimezone(UTC)
+    at = action.at.astimezone(UTC)
     if at <= now:
         raise invalid("Pick a time in the future.")
     if at > now + timedelta(days=SCHEDULE_MAX_DAYS):
@@ -353,9 +341,8 @@ def _start_action(state: ExerciseState, actor: int, action: Start, now: datetime
 
 def _share(state: ExerciseState, actor: int, action: Share, now: datetime, log: _Log
            ) -> ExerciseState:
-    text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
-    seq = log.add("shared", {"text": text, "turn": state.turn})
-    return replace(state, last_share_at=now, last_share_seq=seq, last_share_text=text)
+    seq = log.add("shared", {"text": action.text, "turn": state.turn})
+    return replace(state, last_share_at=now, last_share_seq=seq, last_share_text=action.text)
 
 
 def _check_pause(state: ExerciseState, now: datetime) -> None:
@@ -385,12 +372,7 @@ def delivered(strictness: str, verdict_action: str, *, send_anyway: bool) -> boo
 
 def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage, now: datetime,
                       log: _Log) -> ExerciseState:
-    text = clean_text(action.text, field="Message", max_len=TEXT_MAX)
-    label = clean_text(action.verdict_label, field="Verdict label", max_len=LABEL_MAX)
-    if action.verdict_action not in VERDICT_ACTIONS:
-        raise invalid("The verdict must be allow, nudge or block.")
-    if not isinstance(action.send_anyway, bool):
-        raise invalid("send_anyway must be true or false.")
+    text, label = action.text, action.verdict_label
     _check_pause(state, now)
     reaches = delivered(state.strictness, action.verdict_action, send_anyway=action.send_anyway)
     payload: dict[str, object] = {
@@ -438,8 +420,6 @@ def _check(state: ExerciseState, actor: int, action: Check, now: datetime, log: 
 
 def _confirm(state: ExerciseState, actor: int, action: Confirm, now: datetime, log: _Log
              ) -> ExerciseState:
-    if action.kind not in CONFIRM_KINDS:
-        raise invalid("Confirm with landed, not_quite or more.")
     log.add("confirmed", {
         "kind": action.kind,
         "label": CONFIRM_LABELS[action.kind],
@@ -464,14 +444,12 @@ def _end_turn(state: ExerciseState, actor: int, action: EndTurn, now: datetime, 
 
 def _call_break(state: ExerciseState, actor: int, action: CallBreak, now: datetime, log: _Log
                 ) -> ExerciseState:
-    minutes = check_int(
-        action.minutes, field="Break minutes", low=BREAK_MINUTES_MIN, high=BREAK_MINUTES_MAX
-    )
+    minutes = action.minutes
     ends_at = now + timedelta(minutes=minutes)
     if action.resume_at is None:
         resume_at = ends_at
     else:
-        resume_at = check_aware(action.resume_at, field="The time to come back").astimezone(UTC)
+        resume_at = action.resume_at.astimezone(UTC)
         if resume_at <= now:
             raise invalid("Pick a time to come back that is in the future.")
         if resume_at > now + timedelta(hours=RESUME_MAX_HOURS):
@@ -519,11 +497,7 @@ def _end_early(state: ExerciseState, actor: int, action: EndEarly, now: datetime
 
 def _rate(state: ExerciseState, actor: int, action: Rate, now: datetime, log: _Log
           ) -> ExerciseState:
-    seen = check_int(action.seen, field="Feeling seen", low=RATING_MIN, high=RATING_MAX)
-    understood = check_int(
-        action.understood, field="Understanding", low=RATING_MIN, high=RATING_MAX
-    )
-    note = clean_text(action.note, field="Note", max_len=NOTE_MAX, allow_empty=True)
+    seen, understood, note = action.seen, action.understood, action.note
     rating = Rating(user=actor, seen=seen, understood=understood, note=note, at=now)
     state = replace(state, round_wanted=())  # rating means this round was the last
     # Sealed: only the rater sees their own rating until the partner has rated too.
@@ -557,15 +531,13 @@ def _another_round(state: ExerciseState, actor: int, action: AnotherRound, now: 
 
 def _name_moment(state: ExerciseState, actor: int, action: NameMoment, now: datetime,
                  log: _Log) -> ExerciseState:
-    text = clean_text(action.text, field="The moment", max_len=MOMENT_MAX)
-    log.add("moment_named", {"text": text, "turn": state.turn})
-    return replace(state, moment=text, step="guess")
+    log.add("moment_named", {"text": action.text, "turn": state.turn})
+    return replace(state, moment=action.text, step="guess")
 
 
 def _guess(state: ExerciseState, actor: int, action: Guess, now: datetime, log: _Log
            ) -> ExerciseState:
-    felt = clean_text(action.felt, field="What they felt", max_len=GUESS_MAX)
-    needed = clean_text(action.needed, field="What they needed", max_len=GUESS_MAX)
+    felt, needed = action.felt, action.needed
     # Sealed: only the guesser sees it until the speaker has told the moment and opens it.
     seq = log.add("guess_sealed", {"felt": felt, "needed": needed, "turn": state.turn}, to=actor)
     guess = SealedGuess(by=actor, felt=felt, needed=needed, seq=seq, at=now)
@@ -587,9 +559,7 @@ def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log
 
 def _mark_accuracy(state: ExerciseState, actor: int, action: MarkAccuracy, now: datetime,
                    log: _Log) -> ExerciseState:
-    score = check_int(action.score, field="How close it came", low=RATING_MIN, high=RATING_MAX)
-    missed = clean_text(action.missed, field="What it missed", max_len=NOTE_MAX,
-                        allow_empty=True)
+    score, missed = action.score, action.missed
     guesser = other_partner(state, actor)
     # Public and typed, so the accuracy trend can be read straight from the events.
     log.add("accuracy_marked", {

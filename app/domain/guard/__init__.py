@@ -47,19 +47,22 @@ def _encoder_at(directory: Path) -> Encoder:
     return Encoder(directory)  # a failed load raises and is not cached
 
 
-_active: dict[str, Path] = {"encoder": ENCODER_DIR}
+_active: dict[str, Path | None] = {"encoder": ENCODER_DIR}
 
 
-def load_guard(encoder_dir: Path | None = None) -> None:
+def load_guard(encoder_dir: Path | None = None, *, use_encoder: bool = True) -> None:
     """Load the guard's models now, once per process (the app calls this at start-up).
 
     Raises :class:`EncoderError` with a clear message when the encoder's files are missing or
     unreadable, so a server never starts with a guard that cannot judge meaning.
+    ``use_encoder=False`` judges with the rules and the linear model only (the guard before
+    the encoder); the realtime benchmark compares the two, production never turns it off.
     """
     directory = Path(encoder_dir) if encoder_dir is not None else ENCODER_DIR
-    _encoder_at(directory)
+    if use_encoder:
+        _encoder_at(directory)
     default_model()
-    _active["encoder"] = directory
+    _active["encoder"] = directory if use_encoder else None
 
 
 def judge(text: str, *, speaker_said: str = "", attempt: int | None = None) -> Verdict:
@@ -72,7 +75,7 @@ def judge(text: str, *, speaker_said: str = "", attempt: int | None = None) -> V
         text,
         speaker_said=speaker_said,
         model=default_model(),
-        encoder=_encoder_at(_active["encoder"]),
+        encoder=None if (where := _active["encoder"]) is None else _encoder_at(where),
     )
     label = no_words_label(text) if found is None else found
     return Verdict(

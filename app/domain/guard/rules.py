@@ -125,7 +125,10 @@ CUES: Final[dict[str, re.Pattern[str]]] = {
         r"|the best thing|make sure|don't forget|remember to|try to|you need|next time|have you"
         r" ever tried|ever thought about|any chance you could|is it worth|it might help|it would"
         r" help|it'd help|it might be worth|it could help|it's worth)",
-        "advice_strict": r"^(?:but |so |and |honestly |really |i think |maybe |seriously )?you"
+        # "You must be thrilled" guesses a feeling (a reflection); "you must" otherwise fixes.
+        "advice_strict": r"^(?:but |so |and |honestly |really |i think |maybe |seriously )?"
+        r"(?!you must(?:'ve| have)? be(?:en)? (?:so |really |very |pretty |incredibly |absolutely"
+        r" |just |feeling )?" + _FEEL + r"\b)you"
         r" (?:should|shouldn't|ought to|need to|must|have to|gotta|'d better|better|really need"
         r" to|really should|just need to)\b(?! have\b|'ve\b| be (?:able|proud|feeling))"
         r"|^(?:why don't you(?! (?:tell me|start by|fill me|talk me|walk me|say more|share"
@@ -293,6 +296,25 @@ THANKS: Final = re.compile(
     r"(?: so much| for (?:telling|sharing|saying|trusting|being honest|being so honest|letting"
     r" me|opening up|explaining|talking|coming to me)\b.*)?$"
 )
+# Short validation is listening too ("That makes sense." → reflection, the same close call):
+# a message made only of these says the speaker's feeling is fair, and nothing else.
+VALIDATION: Final = re.compile(
+    r"^(?:(?:oh|ok|okay|yeah|yes|honestly|totally|completely|so|and|mm|hmm|love|babe) )*"
+    r"(?:(?:that's|that is|thats|it's|that's totally|that's completely) )?"
+    r"(?:fair|fair enough|(?:that |it )?makes (?:(?:total|complete|perfect|so much) )?sense"
+    r"|of course|understandable|i understand|i get that|i can see that|no wonder)"
+    r"(?: (?:love|babe|hun|honey|too|then))?$"
+)
+# Saying back the speaker's own words, in a fragment: "Oh love. Friday." after "…on Friday."
+# It opens with presence ("oh", "oh no", "love"…), so a bare "Quit." or "Call her." after
+# "Should I quit and call her?" stays with the models; inside it only these small words may
+# sit beside the speaker's own.
+ECHO_OPENERS: Final = frozenset(
+    {"oh", "ah", "mm", "wow", "god", "gosh", "oof", "love", "babe", "hun", "honey",
+     "sweetheart", "baby"}
+)
+ECHO_FRAME: Final = ECHO_OPENERS | {"the", "a", "an", "your", "of"}
+ECHO_MAX_WORDS: Final = 4
 # Emoji that scorn or shrug off what was said; any other emoji on its own is presence.
 DISMISSIVE_EMOJI: Final[dict[str, Label]] = {
     "\U0001f644": "judgement",  # face with rolling eyes

@@ -4,12 +4,12 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { presenceSocket, showConnection, watchPartner } from "/static/js/app.js";
 import { ACK_TIMEOUT, EventLog, Outbox, Sync } from "/static/js/exercise/outbox.js";
+import { $ } from "/static/js/exercise/dom.js";
 import { Screen } from "/static/js/exercise/render.js";
 import { shoesAcked, wireShoes } from "/static/js/exercise/shoes.js";
 import { exercisePrefix, scopedStore } from "/static/js/exercise/storage.js";
 
 const root = document.getElementById("exercise");
-const $ = (id) => document.getElementById(id);
 
 const EX = Number(root.dataset.exerciseId);
 const ME = Number(root.dataset.me);
@@ -158,7 +158,10 @@ ratingForm.addEventListener("submit", (ev) => {
     ratingError.textContent = missing.length === 2 ? "Pick a number for both questions first."
       : "Pick a number for this one too.";
     ratingError.hidden = false;
-    ratingForm.querySelector(`input[name="${missing[0]}"]`).focus();
+    // Said right above the question that needs an answer, and both kept in view.
+    $(`f-${missing[0]}`).before(ratingError);
+    ratingForm.querySelector(`input[name="${missing[0]}"]`).focus({ preventScroll: true });
+    ratingError.scrollIntoView({ block: "start" });
     return;
   }
   ratingError.hidden = true;

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.domain.exercises import EventType, project
-from app.domain.exercises.projection import Shown
+from app.domain.exercises.projection import OBSERVER, Shown
 from app.domain.exercises.state import EVENT_TYPES, Event
 
 A, B, OTHER = 11, 22, 77  # A speaks first, B listens first; OTHER is from another couple
@@ -219,3 +219,12 @@ def test_the_words_say_felt_seen_never_felt_heard_for_the_rating() -> None:
             assert shown is not None
             if row.type in {"rated", "ratings_revealed"} and shown.form != "hidden":
                 assert "felt seen" in shown.text and "felt heard" not in shown.text
+
+
+def test_a_therapist_reads_the_shared_conversation_but_never_a_slip_mark() -> None:
+    for row in ROWS:
+        shown = project(event_of(row), viewer=OBSERVER, partners=PARTNERS, names=NAMES)
+        if row.type in ("slip_marked", "reflection_claimed") or row.private_to is not None:
+            assert shown is None, row.case
+        elif row.type in ("shared", "listener_message"):
+            assert shown is not None and shown.text == row.payload["text"], row.case

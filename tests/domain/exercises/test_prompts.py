@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.errors import DomainError
-from app.domain.exercises import CATALOG
+from app.domain.exercises import CATALOG, parse_proposal
 from app.domain.exercises.actions import PROMPT_MAX
 from app.domain.exercises.prompts import (
     DECKS,
@@ -21,6 +21,7 @@ from app.domain.exercises.prompts import (
     get_prompt,
     own_ref,
     prompts_for,
+    proposal_fields,
     surprise,
 )
 
@@ -138,3 +139,16 @@ def test_surprise_reaches_every_allowed_prompt_and_checks_the_picker() -> None:
         surprise(candidates, used=set(), last=None, pick=lambda n: n)
     with pytest.raises(DomainError):
         surprise([], used=set(), last=None, pick=lambda n: 0)
+
+
+def test_a_prompt_reference_becomes_the_proposals_fields() -> None:
+    assert proposal_fields("") == {}
+    assert proposal_fields("stress-03") == {"prompt_id": "stress-03"}
+    assert proposal_fields(own_ref(42)) == {"own_prompt_id": 42}
+    # Not a number: passed on as it is, for the proposal's check to refuse clearly.
+    assert proposal_fields("own:4x") == {"own_prompt_id": "own:4x"}
+    assert proposal_fields("own:" + "9" * 12) == {"own_prompt_id": "own:" + "9" * 12}
+    with pytest.raises(DomainError) as err:
+        parse_proposal({"kind": "speaker_listener", "first_speaker": "me",
+                        **proposal_fields("own:4x")})
+    assert err.value.code == "invalid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.guard import ALLOWED_LABELS, BLOCK_LABELS, NUDGE_LABELS, judge
+from app.domain.guard.decide import echo_label
 
 # The doc's own examples, label by label.
 DOC_EXAMPLES = [
@@ -116,3 +117,44 @@ def test_action_follows_the_label(text: str, label: str) -> None:
 def test_label_sets_partition_the_labels() -> None:
     assert not (ALLOWED_LABELS & NUDGE_LABELS) and not (NUDGE_LABELS & BLOCK_LABELS)
     assert len(ALLOWED_LABELS | NUDGE_LABELS | BLOCK_LABELS) == 11
+
+
+# Short validation and saying back the speaker's own words are listening too (the doc's close
+# call "Short presence and thanks…" and the definition of a reflection), with the speaker's line.
+SAID_BACK = [
+    ("Fair enough.", "I hate it when plans change at the last minute.", "reflection"),
+    ("That's totally fair.", "I need an evening to myself sometimes.", "reflection"),
+    ("Of course.", "I just needed you to know how much it hurt.", "reflection"),
+    ("Makes total sense, love.", "I froze when she started shouting.", "reflection"),
+    ("Oh, sweetheart. Tuesday.", "They're taking the car back on Tuesday.", "reflection"),
+    ("Oh. Eleven years.", "Eleven years I gave that company.", "reflection"),
+    ("You must be thrilled to bits.", "I got the flat!", "reflection"),
+    ("You must be so tired.", "The baby was up five times last night.", "reflection"),
+    # The other side of each line: still held.
+    ("You must apologise to her.", "My sister is furious with me.", "advice"),
+    ("You must be more careful with money.", "We're overdrawn again.", "advice"),
+    ("Fair enough, but you started it.", "You shouted at me in front of them.", "defensiveness"),
+]
+
+
+@pytest.mark.parametrize(("text", "said", "label"), SAID_BACK)
+def test_short_validation_and_echoes_with_the_speakers_words(text: str, said: str,
+                                                              label: str) -> None:
+    assert judge(text, speaker_said=said).label == label
+
+
+@pytest.mark.parametrize(("text", "said", "echo"), [
+    ("Oh love. Friday.", "We have to put him down on Friday.", True),
+    ("Oh no. Stage three.", "It's stage three.", True),
+    ("Oh, twice?", "You've been late twice this week.", False),  # a challenge, not a saying back
+    ("Oh twice!", "You've been late twice this week.", False),
+    ("Love, no. Friday.", "We have to put him down on Friday.", False),  # "no" disagrees
+    ("Oh, late again.", "You've been late twice this week.", False),  # "again" is the listener's
+    ("Oh love, put him down on Friday then", "We have to put him down on Friday.", False),
+    ("Quit.", "Should I just quit?", False),  # no presence first: maybe advice, for the models
+    ("Call her.", "Should I call her?", False),
+    ("Oh. Friday.", "", False),  # nothing to echo
+])
+def test_an_echo_is_only_the_speakers_own_words_said_plainly(text: str, said: str,
+                                                             echo: bool) -> None:
+    assert (echo_label(text, said) == "reflection") is echo

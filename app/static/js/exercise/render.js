@@ -4,9 +4,8 @@ import {
   againWords, breakBy, describe, endedWords, floorWords, fmtClock, fmtLeft, fmtTime, turnClock,
   turnElapsed,
 } from "./words.js";
+import { $, show } from "./dom.js";
 import { renderShoes } from "./shoes.js";
-
-const $ = (id) => document.getElementById(id);
 
 export const el = (tag, cls, text) => {
   const node = document.createElement(tag);
@@ -15,7 +14,6 @@ export const el = (tag, cls, text) => {
   return node;
 };
 
-const show = (id, on) => { $(id).hidden = !on; };
 
 const PHASE_SECTIONS = ["ph-proposed", "ph-scheduled", "ph-on_break", "ph-active", "ph-rating",
   "ph-complete", "ph-ended"];
@@ -45,6 +43,10 @@ export class Screen {
     this.textEl = $("f-text");
     this.logEl = $("ex-log");
     this.errorsEl = $("ex-errors");
+    // What scrolls into view stops below the sticky floor banner, however tall its words wrap.
+    const floor = $("ex-floor");
+    new ResizeObserver(() => document.documentElement.style.setProperty(
+      "--ex-floor-h", `${Math.ceil(floor.getBoundingClientRect().height)}px`)).observe(floor);
   }
 
   has(action) { return Array.isArray(this.view?.actions) && this.view.actions.includes(action); }
@@ -397,14 +399,16 @@ export class Screen {
   // ---- teaching the guard: the speaker's one-tap mark ----------------------------------------
 
   /**
-   * Under the latest delivered listener message the speaker has not marked yet, one row of
+   * Under the latest delivered listener message, until the speaker marks it, one row of
    * one-tap choices: "that felt like fixing / judging / …". Private between the two of them;
    * the turn goes on whatever is tapped.
    */
   renderSlipTools() {
     const { view } = this;
     const open = view?.phase === "active" && view.my_floor && this.has("mark_slip");
-    const target = open ? (view.turn_messages || []).filter((m) => m.delivered && !m.feedback).at(-1) : null;
+    // Only the latest message that reached the speaker, and only until it is marked.
+    const latest = open ? (view.turn_messages || []).filter((m) => m.delivered).at(-1) : null;
+    const target = latest && !latest.feedback ? latest : null;
     for (const row of this.logEl.querySelectorAll(".ex-slip")) {
       if (!target || row.dataset.for !== String(target.seq)) row.remove();
     }

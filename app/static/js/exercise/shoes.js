@@ -2,8 +2,7 @@
 // guess, tell it, open the guess, mark how close it came, say what it missed). It draws from
 // the view and the catalog's words (view.perspective_texts); the wiring sends the actions.
 
-const $ = (id) => document.getElementById(id);
-const show = (id, on) => { $(id).hidden = !on; };
+import { $, show } from "./dom.js";
 
 /** Fill ``{partner}`` / ``{guesser}`` in a catalog text. */
 export const fill = (text, names) => String(text ?? "").replace(/\{(\w+)\}/g, (m, k) => names[k] ?? m);
