@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: install dev-install run migrate test test-fast bench bench-history lighthouse clean
+.PHONY: install dev-install run serve migrate test test-fast bench bench-history bench-load lighthouse clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,8 +36,14 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SOCKETIO_ASYNC_MODE=threading $(BIN)/python -m app
 
+# Production on this machine: several gunicorn/gevent processes behind a proxy (README,
+# "Production"); SERVE_PROCESSES (2) and SERVE_PORT (8001) choose how many and where.
+serve: install
+	$(BIN)/python scripts/serve.py
+
 test: dev-install
 	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install -y chromium (browser tests never skip)"; exit 1; }
+	$(BIN)/bandit -q -r app
 	node --test tests/js/
 	$(BIN)/pytest -q
 
@@ -56,6 +62,12 @@ bench: dev-install
 # One couple with 1,000 exercises (40,000 events) on PostgreSQL: page times, queries, export.
 bench-history: dev-install
 	$(BIN)/python benchmarks/history_bench.py
+
+# One gunicorn/gevent process on PostgreSQL + Redis against a bare Flask-SocketIO relay:
+# push latency per N couples, capacity (p99 <= 100 ms, no errors), the ratio, a py-spy profile.
+# BENCH_ARGS, e.g. "--steps 25,50,75 --seconds 10" or "--smoke".
+bench-load: dev-install
+	$(BIN)/python benchmarks/load_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

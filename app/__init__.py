@@ -26,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    from app.logs import init_logging
+
+    init_logging(app)
     register_guard(app)
     register_extensions(app)
     register_blueprints(app)

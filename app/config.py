@@ -149,7 +149,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "ENV_NAME": mode,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+            database_url, int(env.get("DATABASE_POOL_SIZE", "20"))),
         "PUBLIC_URL": public_url,
         "RP_ID": env.get("RP_ID") or (urlsplit(public_url).hostname if public_url else None),
         "RP_NAME": "Attune",
@@ -195,11 +196,20 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Clients beat this often; three missed beats and a partner shows as away.
         "PRESENCE_HEARTBEAT_SECONDS": int(env.get("PRESENCE_HEARTBEAT_SECONDS", "25")),
         "GUARD_ENCODER": guard_encoder,
+        # Logs: JSON lines with a request id (app/logs.py), the default in production.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "plain"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
 
 
-def engine_options(database_url: str) -> dict[str, Any]:
-    """SQLite gets a busy timeout (WAL is set on connect); PostgreSQL a checked pool."""
+def engine_options(database_url: str, pool_size: int = 20) -> dict[str, Any]:
+    """SQLite gets a busy timeout (WAL is set on connect); PostgreSQL a checked pool.
+
+    The pool pings each connection as it is handed out, so a restarted PostgreSQL costs failed
+    requests while it is down, never a process restart. Under load a gevent worker has many
+    handlers in flight: connections beyond the pool are opened and closed each time, which
+    shows in the profile, so the pool keeps DATABASE_POOL_SIZE (20) open.
+    """
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    return {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": 20}

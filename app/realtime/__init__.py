@@ -26,6 +26,7 @@ def origin_check(allowed: list[str]) -> Any:
 
 def init_realtime(app: Flask) -> None:
     """Bind Socket.IO to the app and register the namespaces."""
+    from app.realtime.base import init_event_limits
     from app.realtime.exercise import ExerciseNamespace
     from app.realtime.presence import PresenceNamespace
     from app.realtime.publisher import SocketIOPublisher
@@ -45,6 +46,7 @@ def init_realtime(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    init_event_limits(app)
     socketio.on_namespace(PresenceNamespace("/"))
     socketio.on_namespace(ExerciseNamespace("/exercise"))
     socketio.on_namespace(TherapistNamespace("/therapist"))

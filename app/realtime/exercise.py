@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_login import current_user
-
 from app.domain.errors import DomainError
 from app.realtime.base import AuthedNamespace, enter_room, guarded
 from app.realtime.publisher import room_for
 from app.services import exercises
+from app.services.sessions import SessionUser
 
 JOIN_FIELDS = frozenset({"exercise_id", "after_seq"})
 ACT_FIELDS = frozenset({"exercise_id", "client_id", "type", "payload"})
@@ -30,18 +29,18 @@ class ExerciseNamespace(AuthedNamespace):
     """Thin adapter: parse, call the exercise service, return the acknowledgement."""
 
     @guarded
-    def on_join(self, data: Any = None) -> dict[str, Any]:
+    def on_join(self, who: SessionUser, data: Any = None) -> dict[str, Any]:
         """Subscribe to an exercise and get what was missed since ``after_seq``."""
         fields = _fields(data, JOIN_FIELDS)
-        result = exercises.replay(current_user, exercise_id=fields.get("exercise_id"),
+        result = exercises.replay(who, exercise_id=fields.get("exercise_id"),
                                   after_seq=fields.get("after_seq", 0))
-        enter_room(room_for(result["exercise_id"], current_user.id))
+        enter_room(room_for(result["exercise_id"], who.id))
         return result
 
-    @guarded
-    def on_act(self, data: Any = None) -> dict[str, Any]:
+    @guarded(checks_session=True)
+    def on_act(self, who: SessionUser, data: Any = None) -> dict[str, Any]:
         """Apply one action; a retry with the same client id gets the same answer."""
         fields = _fields(data, ACT_FIELDS)
-        return exercises.act(current_user, exercise_id=fields.get("exercise_id"),
+        return exercises.act(who, exercise_id=fields.get("exercise_id"),
                              client_id=fields.get("client_id"), type_=fields.get("type"),
-                             payload=fields.get("payload"))
+                             payload=fields.get("payload"), session=who)

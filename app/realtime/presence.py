@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_login import current_user
 from flask_socketio import emit
 
 from app.realtime.base import AuthedNamespace, enter_room, guarded, viewing
-from app.security import current_session_hash
 from app.services import presence
 from app.services.pairing import active_couple
+from app.services.sessions import SessionUser
 
 
 class PresenceNamespace(AuthedNamespace):
@@ -34,35 +33,35 @@ class PresenceNamespace(AuthedNamespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget the socket; tell the partner if this was the user's last one."""
+        who = self.socket_user()
         super().on_disconnect(reason)
-        if not current_user.is_authenticated:
+        if who is None:
             return
-        couple = active_couple(current_user.id)
-        if couple is not None and current_user.id not in presence.online_user_ids(
-                [current_user.id]):
-            emit("presence", _presence(current_user.id, online=False),
+        couple = active_couple(who.id)
+        if couple is not None and who.id not in presence.online_user_ids([who.id]):
+            emit("presence", _presence(who.id, online=False),
                  to=f"couple:{couple.id}", include_self=False)
 
     @guarded
-    def on_heartbeat(self, data: Any = None) -> dict[str, Any]:
+    def on_heartbeat(self, who: SessionUser, data: Any = None) -> dict[str, Any]:
         """Keep this socket counted as online, and renew the partner's view of it.
 
         The answer tells the client when to beat next, so the interval is the server's. The
         beat says which page the tab shows and whether it is in front (for notifications).
         """
-        presence.heartbeat(sid=request.sid, user_id=current_user.id, namespace=self.namespace,
-                           session_key=current_session_hash(),
+        presence.heartbeat(sid=request.sid, user_id=who.id, namespace=self.namespace,
+                           session_key=who.key_hash,
                            viewing=viewing(data) if isinstance(data, dict) and data else None)
-        couple = active_couple(current_user.id)
+        couple = active_couple(who.id)
         if couple is not None:
-            emit("presence", _presence(current_user.id, online=True), to=f"couple:{couple.id}",
+            emit("presence", _presence(who.id, online=True), to=f"couple:{couple.id}",
                  include_self=False)
         return {"ok": True, "every": presence.heartbeat_seconds(),
                 "away_after": presence.away_after_seconds()}
 
 
     @guarded
-    def on_viewing(self, data: Any = None) -> dict[str, Any]:
+    def on_viewing(self, who: SessionUser, data: Any = None) -> dict[str, Any]:
         """The tab came to the front or went to the back (or changed page): no beat, no
         presence message, only what it shows now."""
         presence.set_viewing(sid=request.sid, viewing=viewing(data))

@@ -19,6 +19,7 @@ from app.realtime.base import AuthedNamespace, enter_room, guarded
 from app.realtime.publisher import therapist_room
 from app.services import therapy
 from app.services.dashboard import couple_summary_json
+from app.services.sessions import SessionUser
 
 WATCH_FIELDS = frozenset({"couple_id"})
 
@@ -34,8 +35,9 @@ class TherapistNamespace(AuthedNamespace):
         therapy.socket_closed(request.sid)
 
     @guarded
-    def on_watch(self, data: Any = None) -> dict[str, Any]:
-        """Follow one linked couple; the answer holds what the therapist may see now."""
+    def on_watch(self, who: SessionUser, data: Any = None) -> dict[str, Any]:
+        """Follow one linked couple; the answer holds what the therapist may see now (a rare
+        event: the therapist's account is loaded for it)."""
         if not isinstance(data, Mapping) or set(data) - WATCH_FIELDS:
             raise DomainError("Send {couple_id}.", code="invalid")
         acc = therapy.watch(current_user, data.get("couple_id"), request.sid)

@@ -36,7 +36,8 @@ SUBJECTS: dict[str, str] = {
     "test": "A test message from Attune",
     "reset": "Reset your Attune password",
     "reset_unknown": "About resetting a password on Attune",
-    "password_changed": "Your Attune password was changed",
+    # A subject line, not a secret (bandit takes it for a password).
+    "password_changed": "Your Attune password was changed",  # nosec B105
     "signup": "Finish creating your Attune account",
     "signup_taken": "You already have an Attune account",
     "email_confirm": "Confirm your new email address for Attune",

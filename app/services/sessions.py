@@ -5,7 +5,9 @@ publisher seam (services know no transport)."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,11 +32,64 @@ def start(user: User, *, user_agent: str) -> str:
     return key
 
 
-def _expired(record: UserSession) -> bool:
+def _cutoffs() -> tuple[datetime, datetime]:
+    """A session last used before the first, or started before the second, has expired."""
     now = utcnow()
     idle: timedelta = current_app.config["SESSION_IDLE_TIMEOUT"]
     absolute: timedelta = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
-    return now - record.last_seen_at > idle or now - record.created_at > absolute
+    return now - idle, now - absolute
+
+
+def _expired(record: UserSession) -> bool:
+    idle_cutoff, absolute_cutoff = _cutoffs()
+    return record.last_seen_at < idle_cutoff or record.created_at < absolute_cutoff
+
+
+# What a socket is told when the session it was opened from has ended.
+ENDED = "Your session has ended. Please sign in again."
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUser:
+    """Who a live socket belongs to, fixed at its connect: the user and the session record it
+    was opened from. Each event still checks that record is live (``live`` or ``LIVE`` folded
+    into the event's own query), so ending the session ends the socket's rights at once."""
+
+    id: int
+    key_hash: str
+    role: str = "partner"
+
+
+# The same rule as ``_expired``, as SQL an event's query can carry (parameters: live_params):
+# the account's role if the session is live, else NULL. The role is read afresh with it, so a
+# socket's rights follow the account even while the socket stays open.
+_S = UserSession.__table__
+_U = User.__table__
+LIVE_ROLE = sa.select(_U.c.role).select_from(_S.join(_U, _U.c.id == _S.c.user_id)).where(
+    _S.c.user_id == sa.bindparam("live_user_id"), _S.c.key_hash == sa.bindparam("live_key_hash"),
+    _S.c.last_seen_at >= sa.bindparam("live_idle_cutoff", type_=_S.c.last_seen_at.type),
+    _S.c.created_at >= sa.bindparam("live_absolute_cutoff", type_=_S.c.created_at.type),
+).scalar_subquery()
+_LIVE_QUERY = sa.select(LIVE_ROLE)
+
+
+def live_params(who: SessionUser) -> dict[str, Any]:
+    """The parameters of ``LIVE_ROLE`` for one socket's session."""
+    idle_cutoff, absolute_cutoff = _cutoffs()
+    return {"live_user_id": who.id, "live_key_hash": who.key_hash,
+            "live_idle_cutoff": idle_cutoff, "live_absolute_cutoff": absolute_cutoff}
+
+
+def live_role(who: SessionUser) -> str | None:
+    """The account's role if the session a socket was opened from is still live, else None
+    (one small query)."""
+    role = db.session.execute(_LIVE_QUERY, live_params(who)).scalar()
+    return None if role is None else str(role)
+
+
+def live(who: SessionUser) -> bool:
+    """Whether the session a socket was opened from is still live (one small query)."""
+    return live_role(who) is not None
 
 
 def lookup(user_id: int, key: object) -> tuple[User, UserSession] | None:

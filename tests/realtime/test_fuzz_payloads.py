@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from limits import parse
 
 from app.extensions import db
 from app.models import Exercise, Presence
@@ -23,7 +24,7 @@ types = st.sampled_from(["say", "share", "confirm", "rate", "call_break", "sched
 
 def test_arbitrary_act_payloads_get_clear_errors(app: Any, sockets: Any,
                                                  monkeypatch: Any) -> None:
-    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)  # the rate cap has its own test
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))  # tested apart
     alex, _blair, _a, b, _c = sockets
     ex_id = alex.post_json("/api/exercises", {"kind": "speaker_listener",
                                               "first_speaker": "me"}).get_json()["exercise_id"]
@@ -51,7 +52,7 @@ def test_arbitrary_act_payloads_get_clear_errors(app: Any, sockets: Any,
 
 def test_arbitrary_join_payloads_get_clear_errors(app: Any, sockets: Any,
                                                   monkeypatch: Any) -> None:
-    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))
     _alex, _blair, a, _b, _c = sockets
 
     @settings(max_examples=60, deadline=None,
@@ -68,7 +69,7 @@ def test_arbitrary_heartbeat_and_viewing_payloads_never_break_presence(
         app: Any, couple: Any, monkeypatch: Any) -> None:
     from tests.realtime.conftest import Socket
 
-    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))
     alex, _blair, _c = couple
     s = Socket(app, alex, namespace="/")
 
@@ -85,3 +86,37 @@ def test_arbitrary_heartbeat_and_viewing_payloads_never_break_presence(
 
     check()
     s.disconnect()
+
+
+# Every JSON body the HTTP side accepts, as a signed-in partner would send it (CSRF included).
+JSON_ROUTES = ["/api/exercises", "/api/prompts", "/api/prompts/1/delete",
+               "/auth/passkey/register/options", "/auth/passkey/register/verify",
+               "/auth/passkey/login/options", "/auth/passkey/login/verify"]
+
+
+def _rows() -> tuple[int, ...]:
+    from app.models import CouplePrompt, Exercise, Passkey, User, UserSession
+
+    return tuple(db.session.scalar(db.select(db.func.count()).select_from(m))
+                 for m in (Exercise, CouplePrompt, Passkey, User, UserSession))
+
+
+def test_arbitrary_json_bodies_get_clear_errors_and_change_nothing(app: Any,
+                                                                    couple: Any) -> None:
+    alex, _blair, _c = couple
+
+    @settings(max_examples=70, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(route=st.sampled_from(JSON_ROUTES), body=json_values)
+    def check(route: str, body: Any) -> None:
+        before = _rows()
+        resp = alex.post_json(route, body)
+        assert resp.status_code < 500, (route, body, resp.status_code)
+        if resp.status_code >= 400:
+            answer = resp.get_json()
+            assert answer["ok"] is False and answer["error"]["code"] and \
+                answer["error"]["message"], (route, answer)
+            db.session.expire_all()
+            assert _rows() == before, (route, body)
+
+    check()

@@ -100,10 +100,12 @@ def test_arbitrary_watch_payloads_get_clear_errors(app: Any, couple: Any,
                                                    monkeypatch: Any) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
+    from limits import parse
 
     from tests.realtime.test_fuzz_payloads import json_values
 
-    monkeypatch.setattr("app.realtime.base.BUCKET_SIZE", 1e9)  # the rate cap has its own test
+    # the rate cap has its own test
+    monkeypatch.setattr("app.realtime.base.EVENT_LIMIT", parse("1000000 per second"))
     _alex, _blair, _c = couple
     tb, _t = make_therapist(app)
     sock = Socket(app, tb, namespace="/therapist")

@@ -69,5 +69,9 @@ def service_worker() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Liveness for process managers and tests."""
-    return {"ok": True}
+    """For the proxy and process managers: 200 when the database (and Redis, when scaled out)
+    answer, 503 naming what does not."""
+    from app.services import health
+
+    result = health.check()
+    return result, 200 if result["ok"] else 503

@@ -239,6 +239,13 @@ def refusal(state: ExerciseState, actor: int, name: str) -> DomainError | None:
     return None
 
 
+def _allows(state: ExerciseState, actor: int, rule: Rule) -> bool:
+    """``refusal(…) is None`` without making the refusals (every view asks for every rule)."""
+    return (state.phase in rule.phases and (not rule.perspective or is_perspective(state))
+            and _is(state, actor, rule.who)
+            and all(condition(state, actor) is None for condition in rule.conditions))
+
+
 def need(state: ExerciseState, actor: int, name: str) -> None:
     """Raise the table's refusal if ``actor`` may not ``name`` now."""
     problem = refusal(state, actor, name)
@@ -250,7 +257,7 @@ def available_actions(state: ExerciseState, *, actor: int) -> frozenset[str]:
     """Names of the actions ``actor`` may try now (values and the slow-down pause still apply)."""
     if actor not in state.partners or state.phase in TERMINAL_PHASES:
         return frozenset()
-    names = {name for name in RULES if refusal(state, actor, name) is None}
+    names = {name for name, rule in RULES.items() if _allows(state, actor, rule)}
     # "say" is the client's free text: a share from the speaker, a message from the listener.
     if names & {"share", "listener_message"}:
         names.add("say")

@@ -126,6 +126,16 @@ class ExerciseState:
     round_wanted: tuple[int, ...] = ()
     # The listener's messages of this turn (emptied when the turn ends), for slip marks.
     messages: tuple[TurnMessage, ...] = ()
+    # What the guard judges a listener's words against, kept here so no action has to look it
+    # up: the speaker's latest share (its seq and words), and per partner (in ``partners``
+    # order) how many of their listener messages in a row were held, up to HELD_STREAK_MAX.
+    last_share_seq: int | None = None
+    last_share_text: str = ""
+    held_streak: tuple[int, int] = (0, 0)
+
+
+# The guard is told at most this many held attempts in a row.
+HELD_STREAK_MAX = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,11 +275,20 @@ def state_to_dict(state: ExerciseState) -> dict[str, object]:
         ],
         "round": state.round,
         "round_wanted": list(state.round_wanted),
+        "last_share_seq": state.last_share_seq,
+        "last_share_text": state.last_share_text,
+        "held_streak": list(state.held_streak),
         "messages": [
             {"seq": m.seq, "by": m.by, "delivered": m.delivered, "feedback": m.feedback}
             for m in state.messages
         ],
     }
+
+
+def knows_guard_context(data: Mapping[str, Any]) -> bool:
+    """Whether a stored state carries the guard's context (states stored before it did not:
+    the service reads that context from the event log for them)."""
+    return "held_streak" in data
 
 
 class CorruptStateError(ValueError):
@@ -413,5 +432,14 @@ def state_from_dict(data: Mapping[str, Any]) -> ExerciseState:
         marks=tuple(marks),
         round=r.integer("round") if "round" in data else 1,
         round_wanted=r.integers("round_wanted") if "round_wanted" in data else (),
+        last_share_seq=r.opt_integer("last_share_seq") if "last_share_seq" in data else None,
+        last_share_text=r.text("last_share_text") if "last_share_text" in data else "",
+        held_streak=_pair(r.integers("held_streak")) if "held_streak" in data else (0, 0),
         messages=tuple(messages),
     )
+
+
+def _pair(values: tuple[int, ...]) -> tuple[int, int]:
+    if len(values) != 2:
+        raise CorruptStateError("exercise state: 'held_streak' must hold two counts")
+    return values[0], values[1]

@@ -48,6 +48,7 @@ from app.domain.exercises.actions import (
 from app.domain.exercises.catalog import CHECK_TEXT, CONFIRM_LABELS, SLIPS, get_kind
 from app.domain.exercises.rules import is_perspective, need
 from app.domain.exercises.state import (
+    HELD_STREAK_MAX,
     TERMINAL_PHASES,
     AccuracyMark,
     Event,
@@ -338,8 +339,8 @@ def _start_action(state: ExerciseState, actor: int, action: Start, now: datetime
 
 def _share(state: ExerciseState, actor: int, action: Share, now: datetime, log: _Log
            ) -> ExerciseState:
-    log.add("shared", {"text": action.text, "turn": state.turn})
-    return replace(state, last_share_at=now)
+    seq = log.add("shared", {"text": action.text, "turn": state.turn})
+    return replace(state, last_share_at=now, last_share_seq=seq, last_share_text=action.text)
 
 
 def _check_pause(state: ExerciseState, now: datetime) -> None:
@@ -387,11 +388,25 @@ def _listener_message(state: ExerciseState, actor: int, action: ListenerMessage,
     seq = log.add("listener_message", payload, to=None if reaches else actor)
     state = replace(state, messages=(*state.messages,
                                      TurnMessage(seq=seq, by=actor, delivered=reaches)))
+    state = _count_held(state, actor, held=not reaches)
     if reaches and missing:
         state = replace(state, step="wrap")
     if reaches and label in CONFIRMABLE_LABELS:
         return replace(state, pending_confirmation=seq)
     return state
+
+
+def held_in_a_row(state: ExerciseState, listener: int) -> int:
+    """How many of ``listener``'s messages in a row were held back (up to HELD_STREAK_MAX):
+    the guard's ``attempt``."""
+    return state.held_streak[state.partners.index(listener)]
+
+
+def _count_held(state: ExerciseState, actor: int, *, held: bool) -> ExerciseState:
+    streak = list(state.held_streak)
+    i = state.partners.index(actor)
+    streak[i] = min(streak[i] + 1, HELD_STREAK_MAX) if held else 0
+    return replace(state, held_streak=(streak[0], streak[1]))
 
 
 def _check(state: ExerciseState, actor: int, action: Check, now: datetime, log: _Log
@@ -530,7 +545,8 @@ def _guess(state: ExerciseState, actor: int, action: Guess, now: datetime, log: 
 def _reveal(state: ExerciseState, actor: int, action: Reveal, now: datetime, log: _Log
             ) -> ExerciseState:
     guess = state.guess
-    assert guess is not None  # the rules let a reveal through only once there is a guess
+    if guess is None:  # the rules let a reveal through only once there is a guess
+        raise DomainError("There is no sealed guess to open yet.", code="wrong_step")
     log.add("guess_revealed", {
         "felt": guess.felt, "needed": guess.needed, "by": guess.by, "of": guess.seq,
         "turn": state.turn, "round": state.round,

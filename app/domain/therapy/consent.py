@@ -62,7 +62,8 @@ def visibility(choices: Iterable[Level | None], *, active: bool = True) -> Visib
     if not active or len(picked) != 2 or any(c is None for c in picked):
         return NOTHING
     a, b = picked
-    assert a is not None and b is not None
+    if a is None or b is None:  # excluded above; said again for the type checker
+        return NOTHING
     level = narrower(a, b)
     rank = LEVELS.index(level)
     return Visibility(level=level, completion=True, ratings=rank >= 1, conversations=rank >= 2)

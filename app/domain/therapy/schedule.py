@@ -72,7 +72,9 @@ def days(schedule: Schedule) -> list[date]:
     check(schedule)
     if schedule.due is not None:
         return [schedule.due]
-    assert schedule.per_week is not None and schedule.weeks is not None
+    if schedule.per_week is None or schedule.weeks is None:  # ``check`` refuses this already
+        raise DomainError("Give a due date, or how many days a week for how many weeks.",
+                          code="invalid")
     offsets = sorted({(i * 7) // schedule.per_week for i in range(schedule.per_week)})
     return [schedule.start + timedelta(days=7 * week + offset)
             for week in range(schedule.weeks) for offset in offsets]

@@ -35,6 +35,8 @@ from app.domain.exercises import (
     apply,
     available_actions,
     event_to_dict,
+    held_in_a_row,
+    knows_guard_context,
     listener_of,
     new_exercise,
     public_view,
@@ -778,3 +780,48 @@ def test_once_someone_rates_there_is_no_other_round() -> None:
     assert state.round_wanted == ()
     refused(state, A, AnotherRound(), "already_rated")
     assert state_from_dict(state_to_dict(state)) == state
+
+
+# --- what the guard judges against, kept in the state ------------------------------------------
+
+
+def test_the_state_keeps_the_speakers_latest_share_for_the_guard() -> None:
+    state = active()
+    assert (state.last_share_seq, state.last_share_text) == (None, "")
+    state, events = step(state, A, Share("I felt alone this week."))
+    assert (state.last_share_seq, state.last_share_text) == (events[0].seq,
+                                                             "I felt alone this week.")
+    state, _ = step(state, B, say(), 1)
+    state, events = step(state, A, Share("And tired."), 2)
+    assert (state.last_share_seq, state.last_share_text) == (events[0].seq, "And tired.")
+
+
+def test_the_state_counts_each_listeners_held_messages_in_a_row() -> None:
+    state = shared()
+    for n in range(1, 13):
+        state, _ = step(state, B, say("You should just quit.", label="advice", action="block"))
+        assert held_in_a_row(state, B) == min(n, 10)
+    assert held_in_a_row(state, A) == 0
+    state, _ = step(state, B, say())  # delivered: the streak starts again
+    assert held_in_a_row(state, B) == 0
+    state, _ = step(state, B, say("Calm down.", label="judgement", action="block"))
+    assert held_in_a_row(state, B) == 1
+    # Roles swap: each partner keeps their own count.
+    state, _ = step(state, A, EndTurn())
+    state, _ = step(state, B, Share("My turn now."))
+    state, _ = step(state, A, say("You always do that.", label="judgement", action="block"))
+    assert (held_in_a_row(state, A), held_in_a_row(state, B)) == (1, 1)
+    assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
+
+
+def test_a_state_stored_before_the_guard_context_says_so() -> None:
+    data = state_to_dict(shared())
+    assert knows_guard_context(data)
+    old = {k: v for k, v in data.items()
+           if k not in ("last_share_seq", "last_share_text", "held_streak")}
+    assert not knows_guard_context(old)
+    restored = state_from_dict(old)
+    assert (restored.last_share_seq, restored.last_share_text, restored.held_streak) == (
+        None, "", (0, 0))
+    with pytest.raises(CorruptStateError):
+        state_from_dict(data | {"held_streak": [1]})
