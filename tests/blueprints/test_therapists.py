@@ -594,3 +594,24 @@ def test_an_unknown_sharing_choice_is_a_clear_error_and_changes_nothing(app: Any
     assert resp.status_code == 400
     assert "Choose what to share" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ConsentChange.id))) == before
+
+
+def test_guessing_invite_codes_is_rate_limited(tmp_path: Any) -> None:
+    from app import create_app
+    from tests.conftest import make_config
+
+    limited = create_app(make_config(tmp_path, RATELIMIT_ENABLED=True))
+    with limited.app_context():
+        db.create_all()
+        guesser = Browser(limited)
+        create_user("sam@example.com", "Sam")
+        assert guesser.login("sam@example.com").status_code == 302
+        guesser.refresh_token("/settings/therapists")
+        codes = [guesser.post("/settings/therapists/code",
+                              {"code": f"ABCD{i:04d}".replace("0", "2").replace("1", "3"),
+                               "level": "completion"}).status_code for i in range(11)]
+        assert codes[:10] == [400] * 10
+        assert codes[10] == 429
+        assert db.session.scalar(sa.select(sa.func.count(TherapyLink.id))) == 0
+        db.session.remove()
+        db.engine.dispose()
