@@ -615,3 +615,32 @@ def test_guessing_invite_codes_is_rate_limited(tmp_path: Any) -> None:
         assert db.session.scalar(sa.select(sa.func.count(TherapyLink.id))) == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_second_partner_opening_the_same_invite_is_sent_to_choose(app: Any,
+                                                                       couple: Any) -> None:
+    # A therapist naturally sends the link to both partners; the second one isn't told to
+    # ask for a new invitation (which would only say "already linked") but to choose.
+    alex, blair, c = couple
+    _tb, t = make_therapist(app)
+    new = therapy.create_invite(t)
+    path = f"/t/{new.token}"
+    alex.refresh_token(path)
+    assert alex.post(path, {"level": "ratings"}).status_code == 302
+    blair.refresh_token("/settings/therapists")
+    by_code = blair.post("/settings/therapists/code", {"code": new.invite.code,
+                                                       "level": "conversations"})
+    for resp in (blair.get(path), blair.post(path, {"level": "conversations"}), by_code):
+        assert resp.status_code == 302 and resp.headers["Location"] == "/settings/therapists"
+    page = blair.get("/settings/therapists").get_data(as_text=True)
+    assert "already accepted" in page and "already used" not in page
+    # Nothing was chosen for Blair by opening it: the link still waits for her choice.
+    link_row = db.session.scalar(sa.select(TherapyLink))
+    assert therapy.choices_of(link_row, db.session.get(Couple, c.id))[1] is None
+    # Alex, who used it, still hears that it was used.
+    assert "already used" in alex.get(path).get_data(as_text=True)
+    # Someone else's couple still hears that the invitation was used.
+    casey = Browser(app)
+    create_user("casey@example.com", "Casey")
+    assert casey.login("casey@example.com").status_code == 302
+    assert "already used" in casey.get(path).get_data(as_text=True)
