@@ -644,3 +644,21 @@ def test_the_second_partner_opening_the_same_invite_is_sent_to_choose(app: Any,
     create_user("casey@example.com", "Casey")
     assert casey.login("casey@example.com").status_code == 302
     assert "already used" in casey.get(path).get_data(as_text=True)
+
+
+def test_homework_of_an_ended_link_stays_closed_after_linking_again(app: Any,
+                                                                    couple: Any) -> None:
+    _alex, _blair, c = couple
+    tb, t = make_therapist(app)
+    first = link(t, c, "completion", "completion")
+    hw = assign(t, c, topic="Before")
+    therapy.end_link(c.partner_a, first)
+    link(t, c, "completion", "completion")
+    tb.refresh_token("/therapist")
+    assert tb.get(f"/therapist/homework/{hw}").status_code == 404
+    assert tb.post(f"/therapist/homework/{hw}", {"kind": "slow_down", "when": "due",
+                                                 "due_on": "2099-01-01"}).status_code == 404
+    assert tb.post(f"/therapist/homework/{hw}/withdraw", {}).status_code == 404
+    row = db.session.get(Homework, hw)
+    db.session.refresh(row)
+    assert (row.kind, row.topic, row.withdrawn_at) == ("speaker_listener", "Before", None)
