@@ -121,13 +121,18 @@ def _apply(hw: Homework, plan: Assignment) -> None:
 
 
 def owned(therapist: User, homework_id: object) -> tuple[Homework, therapy.Access]:
-    """A live assignment of the therapist's, with their access to its couple (else 'not
-    found')."""
+    """A live assignment of the therapist's, made over the link they still have with its
+    couple, with their access to it (else 'not found': an ended link's homework stays closed,
+    even once linked again)."""
+    missing = HomeworkError("We couldn't find that homework.", code="not_found")
     hw = db.session.get(Homework, homework_id) if isinstance(homework_id, int) else None
     if hw is None or hw.therapist_id != therapist.id or hw.withdrawn_at is not None:
         therapy.require_therapist(therapist)
-        raise HomeworkError("We couldn't find that homework.", code="not_found")
-    return hw, therapy.access(therapist, hw.couple_id)
+        raise missing
+    acc = therapy.access(therapist, hw.couple_id)
+    if acc.link.id != hw.link_id:
+        raise missing
+    return hw, acc
 
 
 def edit(therapist: User, homework_id: object, form: Mapping[str, object]) -> Homework:

@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services import audit, publisher
-from app.services.pairing import CODE_ALPHABET, CODE_LENGTH, normalize_code
+from app.services.pairing import CODE_ALPHABET, CODE_LENGTH, active_couple, normalize_code
 from app.services.publisher import DomainEvent
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -129,6 +129,20 @@ def check_invite_open(invite: TherapistInvite) -> None:
     if invite.expires_at <= utcnow():
         raise TherapyError("This invitation has expired. Ask your therapist for a new one.",
                            code="invite_expired")
+
+
+def accepted_by_partner(invite: TherapistInvite, user: User) -> TherapyLink | None:
+    """The live link ``invite`` already made for the user's own couple (their partner used
+    it), where the user still has to choose; else None."""
+    if invite.link_id is None or user.role != "partner":
+        return None
+    link = db.session.get(TherapyLink, invite.link_id)
+    couple = active_couple(user.id)
+    if link is None or couple is None or link.couple_id != couple.id or \
+            link.ended_at is not None:
+        return None
+    a, b = choices_of(link, couple)
+    return link if (a if couple.partner_a_id == user.id else b) is None else None
 
 
 def _couple_of(user: User) -> Couple:

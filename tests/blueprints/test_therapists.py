@@ -594,3 +594,71 @@ def test_an_unknown_sharing_choice_is_a_clear_error_and_changes_nothing(app: Any
     assert resp.status_code == 400
     assert "Choose what to share" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ConsentChange.id))) == before
+
+
+def test_guessing_invite_codes_is_rate_limited(tmp_path: Any) -> None:
+    from app import create_app
+    from tests.conftest import make_config
+
+    limited = create_app(make_config(tmp_path, RATELIMIT_ENABLED=True))
+    with limited.app_context():
+        db.create_all()
+        guesser = Browser(limited)
+        create_user("sam@example.com", "Sam")
+        assert guesser.login("sam@example.com").status_code == 302
+        guesser.refresh_token("/settings/therapists")
+        codes = [guesser.post("/settings/therapists/code",
+                              {"code": f"ABCD{i:04d}".replace("0", "2").replace("1", "3"),
+                               "level": "completion"}).status_code for i in range(11)]
+        assert codes[:10] == [400] * 10
+        assert codes[10] == 429
+        assert db.session.scalar(sa.select(sa.func.count(TherapyLink.id))) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_second_partner_opening_the_same_invite_is_sent_to_choose(app: Any,
+                                                                       couple: Any) -> None:
+    # A therapist naturally sends the link to both partners; the second one isn't told to
+    # ask for a new invitation (which would only say "already linked") but to choose.
+    alex, blair, c = couple
+    _tb, t = make_therapist(app)
+    new = therapy.create_invite(t)
+    path = f"/t/{new.token}"
+    alex.refresh_token(path)
+    assert alex.post(path, {"level": "ratings"}).status_code == 302
+    blair.refresh_token("/settings/therapists")
+    by_code = blair.post("/settings/therapists/code", {"code": new.invite.code,
+                                                       "level": "conversations"})
+    for resp in (blair.get(path), blair.post(path, {"level": "conversations"}), by_code):
+        assert resp.status_code == 302 and resp.headers["Location"] == "/settings/therapists"
+    page = blair.get("/settings/therapists").get_data(as_text=True)
+    assert "already accepted" in page and "already used" not in page
+    # Nothing was chosen for Blair by opening it: the link still waits for her choice.
+    link_row = db.session.scalar(sa.select(TherapyLink))
+    assert therapy.choices_of(link_row, db.session.get(Couple, c.id))[1] is None
+    # Alex, who used it, still hears that it was used.
+    assert "already used" in alex.get(path).get_data(as_text=True)
+    # Someone else's couple still hears that the invitation was used.
+    casey = Browser(app)
+    create_user("casey@example.com", "Casey")
+    assert casey.login("casey@example.com").status_code == 302
+    assert "already used" in casey.get(path).get_data(as_text=True)
+
+
+def test_homework_of_an_ended_link_stays_closed_after_linking_again(app: Any,
+                                                                    couple: Any) -> None:
+    _alex, _blair, c = couple
+    tb, t = make_therapist(app)
+    first = link(t, c, "completion", "completion")
+    hw = assign(t, c, topic="Before")
+    therapy.end_link(c.partner_a, first)
+    link(t, c, "completion", "completion")
+    tb.refresh_token("/therapist")
+    assert tb.get(f"/therapist/homework/{hw}").status_code == 404
+    assert tb.post(f"/therapist/homework/{hw}", {"kind": "slow_down", "when": "due",
+                                                 "due_on": "2099-01-01"}).status_code == 404
+    assert tb.post(f"/therapist/homework/{hw}/withdraw", {}).status_code == 404
+    row = db.session.get(Homework, hw)
+    db.session.refresh(row)
+    assert (row.kind, row.topic, row.withdrawn_at) == ("speaker_listener", "Before", None)

@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Exercise, User
+from app.services import pairing, therapy
+from app.services.accounts import sign_up_with_password
 from tests.browser.axe import assert_accessible_both_schemes
 from tests.browser.helpers import (
     collect_problems,
@@ -22,8 +24,8 @@ from tests.browser.helpers import (
     sign_up_and_pair,
     unique_email,
 )
-from tests.conftest import PASSWORD
-from tests.therapy_helpers import play_through
+from tests.conftest import PASSWORD, create_user
+from tests.therapy_helpers import assign, do_homework, link, play_through
 
 pytestmark = pytest.mark.browser
 
@@ -154,3 +156,35 @@ def test_a_therapist_links_assigns_sees_it_done_and_loses_ratings_live(
     blair.get_by_text(re.compile(r"When Dr Rivera looked")).click()
     expect(blair.get_by_role("table")).to_contain_text("Couple page")
     assert not [p for p in problems if "favicon" not in p], problems
+
+
+def test_an_open_transcript_closes_when_conversations_stop_being_shared(
+        new_context: Any, live_server: Any) -> None:
+    app = live_server.app
+    therapist_email, a_email, b_email = (unique_email(w) for w in ("osei", "sam", "jo"))
+    with app.app_context(), app.test_request_context():
+        t = sign_up_with_password(email=therapist_email, name="Dr Osei", password=PASSWORD,
+                                  therapist={"practice": "Osei Practice", "licence": ""})
+        a, b = create_user(a_email, "Sam"), create_user(b_email, "Jo")
+        couple = pairing.redeem(pairing.create_invite(a).invite, b)
+        couple_id, jo_id = couple.id, b.id
+        link_id = link(t, couple, "conversations", "conversations")
+        exercise_id = do_homework(couple, assign(t, couple))
+        db.session.remove()
+    laptop = new_context(viewport=LAPTOP, base_url=live_server.url,
+                         reduced_motion="reduce").new_page()
+    laptop.goto("/login")
+    laptop.get_by_label("Email").fill(therapist_email)
+    laptop.get_by_label("Password").fill(PASSWORD)
+    laptop.get_by_role("button", name="Sign in", exact=True).click()
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("Your couples")
+    laptop.goto(f"/therapist/couples/{couple_id}/exercises/{exercise_id}")
+    expect(laptop.get_by_text("It sounds like Sundays feel lonely.")).to_be_visible()
+    expect(laptop.locator("body")).to_have_attribute("data-watching", "yes")
+
+    # Jo narrows to ratings: the open transcript is no longer theirs to read, without a reload.
+    with app.app_context(), app.test_request_context():
+        therapy.choose(db.session.get(User, jo_id), link_id, level="ratings")
+        db.session.remove()
+    expect(laptop).to_have_url(re.compile(r"/therapist$"))
+    expect(laptop.get_by_text("It sounds like Sundays feel lonely.")).to_have_count(0)

@@ -13,6 +13,7 @@ from app.blueprints.exercises import charts
 from app.domain.errors import DomainError
 from app.domain.therapy.consent import DEFAULT_LEVEL, LEVEL_WORDS, LEVELS
 from app.extensions import limiter
+from app.models import TherapistInvite
 from app.security import secret_in_address
 from app.services import dashboard, therapy
 from app.services.pairing import active_couple
@@ -39,13 +40,22 @@ def _invite_page(token: str, *, problem: str | None = None, status: int = 200,
         therapist=dashboard.therapist_name(invite.therapist_id)), status
 
 
+def _partner_accepted(invite: TherapistInvite) -> ResponseReturnValue | None:
+    """The invite was used by the user's partner: send them to choose in Settings."""
+    if therapy.accepted_by_partner(invite, current_user) is None:
+        return None
+    flash("Your partner already accepted this invitation. Choose what you share below.",
+          "info")
+    return redirect(url_for("sharing.index"))
+
+
 @bp.get("/t/<token>")
 @secret_in_address
 @partner_account_required
 def invite(token: str) -> ResponseReturnValue:
     """A therapist's invite: who they are, and what you choose to share."""
     try:
-        return _invite_page(token)
+        return _partner_accepted(therapy.find_invite(token=token)) or _invite_page(token)
     except DomainError as exc:
         return render_template("sharing/invite_error.html", message=exc.message), 404
 
@@ -59,6 +69,9 @@ def accept(token: str) -> ResponseReturnValue:
     level = request.form.get("level", "")
     try:
         inv = therapy.find_invite(token=token)
+        sent = _partner_accepted(inv)
+        if sent is not None:
+            return sent
         therapy.accept_invite(inv, current_user, level=level,
                               time_zone=request.form.get("time_zone"))
     except DomainError as exc:
@@ -77,6 +90,9 @@ def accept_code() -> ResponseReturnValue:
     """Accept a therapist's invite by its code."""
     try:
         inv = therapy.find_invite(code=request.form.get("code", ""))
+        sent = _partner_accepted(inv)
+        if sent is not None:
+            return sent
         therapy.accept_invite(inv, current_user, level=request.form.get("level"),
                               time_zone=request.form.get("time_zone"))
     except DomainError as exc:
