@@ -24,12 +24,12 @@ from app.models import (
     Exercise,
     ExerciseEvent,
     ExerciseRating,
-    Membership,
     User,
 )
 from app.models.types import utcnow
 from app.services import audit, homework, prompts, sessions, therapy
 from app.services.guard import judge_message
+from app.services.pairing import active_couple
 from app.services.publisher import announce, events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
@@ -48,8 +48,7 @@ class Outcome:
 
 def couple_of(user: User) -> Couple:
     therapy.require_partner(user)
-    couple = db.session.scalar(sa.select(Couple).join(
-        Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
+    couple = active_couple(user.id)
     if couple is None:
         raise DomainError("Pair with your partner first: exercises are done together.",
                           code="not_paired")

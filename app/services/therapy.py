@@ -24,7 +24,6 @@ from app.models import (
     AccessEntry,
     ConsentChange,
     Couple,
-    Membership,
     TherapistInvite,
     TherapistProfile,
     TherapistWatch,
@@ -147,8 +146,7 @@ def accepted_by_partner(invite: TherapistInvite, user: User) -> TherapyLink | No
 
 def _couple_of(user: User) -> Couple:
     require_partner(user)
-    couple = db.session.scalar(sa.select(Couple).join(
-        Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
+    couple = active_couple(user.id)
     if couple is None:
         raise TherapyError("Pair with your partner first: a therapist links to the two of "
                            "you.", code="not_paired")
