@@ -511,16 +511,6 @@ def end_live_for_unpair(couple: Couple, user: User) -> Any:
     return lambda: publish(exercise_id, new_state, events, names)
 
 
-def history_for(user: User) -> list[Exercise]:
-    """Every exercise of every couple the user has been in, newest first."""
-    couple_ids = db.session.scalars(sa.select(Couple.id).where(sa.or_(
-        Couple.partner_a_id == user.id, Couple.partner_b_id == user.id))).all()
-    if not couple_ids:
-        return []
-    return list(db.session.scalars(sa.select(Exercise).where(
-        Exercise.couple_id.in_(couple_ids)).order_by(Exercise.id.desc())).all())
-
-
 def partner_of(exercise: Exercise, user_id: int) -> User:
     """The other partner of an exercise's couple."""
     couple = db.session.get(Couple, exercise.couple_id)
