@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from app.domain.accounts.digest import stored_form
 from app.domain.errors import DomainError
+from app.domain.notifications import valid_timezone
 from app.domain.therapy import consent
 from app.domain.therapy.consent import Level, Visibility
-from app.domain.therapy.schedule import zone
 from app.extensions import db
 from app.models import (
     AccessEntry,
@@ -155,11 +155,7 @@ def _couple_of(user: User) -> Couple:
 
 def set_time_zone(couple: Couple, name: object) -> None:
     """Keep the couple's time zone (in the current transaction) if it is a real one."""
-    if isinstance(name, str) and name:
-        try:
-            zone(name)
-        except DomainError:
-            return
+    if isinstance(name, str) and valid_timezone(name):
         couple.time_zone = name
 
 
