@@ -32,7 +32,13 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services import audit, publisher
-from app.services.pairing import CODE_ALPHABET, CODE_LENGTH, active_couple, normalize_code
+from app.services.pairing import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    active_couple,
+    couple_ids_of,
+    normalize_code,
+)
 from app.services.publisher import DomainEvent
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -401,8 +407,7 @@ def links_of_couple(user: User) -> list[LinkView]:
 def export_of(user_id: int) -> list[dict[str, object]]:
     """The therapist links of every couple the user has been in, for their data export: who,
     each choice made (by you or your partner), and every time the therapist looked."""
-    couple_ids = db.session.scalars(sa.select(Couple.id).where(sa.or_(
-        Couple.partner_a_id == user_id, Couple.partner_b_id == user_id))).all()
+    couple_ids = couple_ids_of(user_id)
     if not couple_ids:
         return []
     out: list[dict[str, object]] = []
