@@ -44,11 +44,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         """How many ways in the account has (password plus passkeys)."""
         return (1 if self.password_hash else 0) + len(self.passkeys)
 
-    @property
-    def is_therapist(self) -> bool:
-        """Whether this is a therapist's account."""
-        return self.role == "therapist"
-
 
 class Passkey(db.Model):  # type: ignore[name-defined,misc]
     """A WebAuthn credential (a passkey) registered to a user."""

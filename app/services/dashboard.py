@@ -25,7 +25,6 @@ from app.models import (
     ExerciseEvent,
     ExerciseRating,
     HomeworkDone,
-    TherapyLink,
     User,
 )
 from app.services import homework, therapy
@@ -230,12 +229,6 @@ def transcript(therapist: User, couple_id: object, exercise_id: object) -> Trans
             names.get(state.partners[1], ex.FORMER_PARTNER))
     return TranscriptView(exercise=exercise, title=ex.get_kind(exercise.kind).title,
                           names=pair, events=shown)
-
-
-def link_of(therapist: User, link_id: int) -> TherapyLink | None:
-    """One of the therapist's own links (for invites they made)."""
-    link = db.session.get(TherapyLink, link_id)
-    return link if link is not None and link.therapist_id == therapist.id else None
 
 
 def therapist_name(user_id: int) -> str:

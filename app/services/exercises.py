@@ -24,12 +24,12 @@ from app.models import (
     Exercise,
     ExerciseEvent,
     ExerciseRating,
-    Membership,
     User,
 )
 from app.models.types import utcnow
 from app.services import audit, homework, prompts, sessions, therapy
 from app.services.guard import judge_message
+from app.services.pairing import active_couple
 from app.services.publisher import announce, events_for, publish
 
 LIVE_PHASES = ("proposed", "scheduled", "active", "on_break", "rating")
@@ -48,8 +48,7 @@ class Outcome:
 
 def couple_of(user: User) -> Couple:
     therapy.require_partner(user)
-    couple = db.session.scalar(sa.select(Couple).join(
-        Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
+    couple = active_couple(user.id)
     if couple is None:
         raise DomainError("Pair with your partner first: exercises are done together.",
                           code="not_paired")
@@ -510,16 +509,6 @@ def end_live_for_unpair(couple: Couple, user: User) -> Any:
     exercise_id = exercise.id
     names = names_of(state.partners)
     return lambda: publish(exercise_id, new_state, events, names)
-
-
-def history_for(user: User) -> list[Exercise]:
-    """Every exercise of every couple the user has been in, newest first."""
-    couple_ids = db.session.scalars(sa.select(Couple.id).where(sa.or_(
-        Couple.partner_a_id == user.id, Couple.partner_b_id == user.id))).all()
-    if not couple_ids:
-        return []
-    return list(db.session.scalars(sa.select(Exercise).where(
-        Exercise.couple_id.in_(couple_ids)).order_by(Exercise.id.desc())).all())
 
 
 def partner_of(exercise: Exercise, user_id: int) -> User:

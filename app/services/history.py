@@ -31,6 +31,7 @@ from app.models import Couple, Exercise, ExerciseEvent, ExerciseRating, User
 from app.models import PartnerStats as PartnerStatsRow
 from app.models.types import utcnow
 from app.services.exercises import load_for, names_of, row_to_event, state_of
+from app.services.pairing import couple_ids_of
 
 PAGE_SIZE = 20
 PERIODS: Mapping[str, tuple[str, int | None]] = {
@@ -40,12 +41,6 @@ STATUS = {"complete": "Completed", "ended_early": "Ended early", "declined": "De
           "cancelled": "Cancelled"}
 SEARCH_MAX = 100
 SAID_TYPES = ("shared", "listener_message", "check")
-
-
-def couple_ids_of(user_id: int) -> list[int]:
-    """Every couple the user has been part of (an unpaired couple's history stays theirs)."""
-    return list(db.session.scalars(sa.select(Couple.id).where(sa.or_(
-        Couple.partner_a_id == user_id, Couple.partner_b_id == user_id))).all())
 
 
 # --- the list ---------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ from app.models import (
 from app.models.types import utcnow
 from app.services import audit, sessions
 from app.services.exercises import names_of, row_to_event
-from app.services.history import Row, couple_ids_of, names_for, rows_of, select_rows
+from app.services.history import Row, names_for, rows_of, select_rows
+from app.services.pairing import couple_ids_of
 
 BATCH = 100  # exercises per query while streaming
 REAUTH_SECONDS = 5 * 60  # a passkey-only account deletes within this long of signing in

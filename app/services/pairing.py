@@ -46,6 +46,12 @@ def active_couple(user_id: int) -> Couple | None:
         .where(Membership.user_id == user_id))
 
 
+def couple_ids_of(user_id: int) -> list[int]:
+    """Every couple the user has been part of (an unpaired couple's history stays theirs)."""
+    return list(db.session.scalars(sa.select(Couple.id).where(sa.or_(
+        Couple.partner_a_id == user_id, Couple.partner_b_id == user_id))).all())
+
+
 def create_invite(user: User) -> NewInvite:
     """Make an invite (link token of 256 bits, short code); earlier open invites are revoked."""
     _partners_only(user)

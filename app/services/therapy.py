@@ -16,15 +16,14 @@ import sqlalchemy as sa
 
 from app.domain.accounts.digest import stored_form
 from app.domain.errors import DomainError
+from app.domain.notifications import valid_timezone
 from app.domain.therapy import consent
 from app.domain.therapy.consent import Level, Visibility
-from app.domain.therapy.schedule import zone
 from app.extensions import db
 from app.models import (
     AccessEntry,
     ConsentChange,
     Couple,
-    Membership,
     TherapistInvite,
     TherapistProfile,
     TherapistWatch,
@@ -33,7 +32,13 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services import audit, publisher
-from app.services.pairing import CODE_ALPHABET, CODE_LENGTH, active_couple, normalize_code
+from app.services.pairing import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    active_couple,
+    couple_ids_of,
+    normalize_code,
+)
 from app.services.publisher import DomainEvent
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -147,8 +152,7 @@ def accepted_by_partner(invite: TherapistInvite, user: User) -> TherapyLink | No
 
 def _couple_of(user: User) -> Couple:
     require_partner(user)
-    couple = db.session.scalar(sa.select(Couple).join(
-        Membership, Membership.couple_id == Couple.id).where(Membership.user_id == user.id))
+    couple = active_couple(user.id)
     if couple is None:
         raise TherapyError("Pair with your partner first: a therapist links to the two of "
                            "you.", code="not_paired")
@@ -157,11 +161,7 @@ def _couple_of(user: User) -> Couple:
 
 def set_time_zone(couple: Couple, name: object) -> None:
     """Keep the couple's time zone (in the current transaction) if it is a real one."""
-    if isinstance(name, str) and name:
-        try:
-            zone(name)
-        except DomainError:
-            return
+    if isinstance(name, str) and valid_timezone(name):
         couple.time_zone = name
 
 
@@ -407,8 +407,7 @@ def links_of_couple(user: User) -> list[LinkView]:
 def export_of(user_id: int) -> list[dict[str, object]]:
     """The therapist links of every couple the user has been in, for their data export: who,
     each choice made (by you or your partner), and every time the therapist looked."""
-    couple_ids = db.session.scalars(sa.select(Couple.id).where(sa.or_(
-        Couple.partner_a_id == user_id, Couple.partner_b_id == user_id))).all()
+    couple_ids = couple_ids_of(user_id)
     if not couple_ids:
         return []
     out: list[dict[str, object]] = []
