@@ -49,6 +49,18 @@ def _partner_accepted(invite: TherapistInvite) -> ResponseReturnValue | None:
     return redirect(url_for("sharing.index"))
 
 
+def _accept(invite: TherapistInvite, level: str | None) -> ResponseReturnValue:
+    """Accept ``invite`` for the two of you (or, if your partner already used it, send you to
+    choose in Settings). A DomainError says why it could not be accepted."""
+    sent = _partner_accepted(invite)
+    if sent is not None:
+        return sent
+    therapy.accept_invite(invite, current_user, level=level,
+                          time_zone=request.form.get("time_zone"))
+    flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")
+    return redirect(url_for("sharing.index"))
+
+
 @bp.get("/t/<token>")
 @secret_in_address
 @partner_account_required
@@ -68,19 +80,12 @@ def accept(token: str) -> ResponseReturnValue:
     """Accept a therapist's invite for the two of you."""
     level = request.form.get("level", "")
     try:
-        inv = therapy.find_invite(token=token)
-        sent = _partner_accepted(inv)
-        if sent is not None:
-            return sent
-        therapy.accept_invite(inv, current_user, level=level,
-                              time_zone=request.form.get("time_zone"))
+        return _accept(therapy.find_invite(token=token), level)
     except DomainError as exc:
         if exc.code == "invite_unknown":
             return render_template("sharing/invite_error.html", message=exc.message), 404
         return _invite_page(token, problem=exc.message, status=400,
                             level=level if level in LEVELS else DEFAULT_LEVEL)
-    flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")
-    return redirect(url_for("sharing.index"))
 
 
 @bp.post("/settings/therapists/code")
@@ -89,16 +94,10 @@ def accept(token: str) -> ResponseReturnValue:
 def accept_code() -> ResponseReturnValue:
     """Accept a therapist's invite by its code."""
     try:
-        inv = therapy.find_invite(code=request.form.get("code", ""))
-        sent = _partner_accepted(inv)
-        if sent is not None:
-            return sent
-        therapy.accept_invite(inv, current_user, level=request.form.get("level"),
-                              time_zone=request.form.get("time_zone"))
+        return _accept(therapy.find_invite(code=request.form.get("code", "")),
+                       request.form.get("level"))
     except DomainError as exc:
         return _page(400, code_error=exc.message, code=request.form.get("code", ""))
-    flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")
-    return redirect(url_for("sharing.index"))
 
 
 def _page(status: int = 200, **context: object) -> ResponseReturnValue:
