@@ -92,6 +92,14 @@ def _couple_page(couple_id: int, *, error: str = "", form: dict[str, str] | None
                            **_assign_form(form)), status
 
 
+def _form_problem(exc: DomainError) -> str:
+    """What is wrong with a homework form, to show beside it; homework or a couple that isn't
+    yours stays a 404."""
+    if exc.code == "not_found":
+        raise exc
+    return exc.message
+
+
 @bp.post("/couples/<int:couple_id>/homework")
 @therapist_required
 def assign(couple_id: int) -> ResponseReturnValue:
@@ -100,9 +108,7 @@ def assign(couple_id: int) -> ResponseReturnValue:
     try:
         homework.assign(current_user, couple_id, form)
     except DomainError as exc:
-        if exc.code == "not_found":
-            raise
-        return _couple_page(couple_id, error=exc.message, form=form, status=400)
+        return _couple_page(couple_id, error=_form_problem(exc), form=form, status=400)
     flash("Homework assigned. The couple sees it on their Home screen.", "success")
     return redirect(url_for("therapist.couple", couple_id=couple_id))
 
@@ -123,9 +129,7 @@ def edit_homework(homework_id: int) -> ResponseReturnValue:
         try:
             homework.edit(current_user, homework_id, form)
         except DomainError as exc:
-            if exc.code == "not_found":
-                raise
-            error = exc.message
+            error = _form_problem(exc)
         else:
             flash("Homework changed.", "success")
             return redirect(url_for("therapist.couple", couple_id=hw.couple_id))
