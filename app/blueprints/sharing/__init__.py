@@ -110,7 +110,7 @@ def _page(status: int = 200, **context: object) -> ResponseReturnValue:
             continue
         # What the therapist would see right now, built the same way (not logged: it's you).
         view = dashboard.couple_view(Access(link=lv.link, couple=couple, sees=lv.sees))
-        previews.append((lv, view, charts.for_couple(view.insights) if view.insights else []))
+        previews.append((lv, view, charts.for_couple(view.insights)))
     partner = couple.other(current_user.id) if couple is not None else None
     return render_template("sharing/index.html", couple=couple, partner=partner,
                            previews=previews, levels=LEVEL_WORDS, default=DEFAULT_LEVEL,
