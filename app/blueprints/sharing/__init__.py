@@ -13,11 +13,12 @@ from app.blueprints.exercises import charts
 from app.domain.errors import DomainError
 from app.domain.therapy.consent import DEFAULT_LEVEL, LEVEL_WORDS, LEVELS
 from app.extensions import limiter
-from app.models import TherapistInvite
+from app.models import Couple, TherapistInvite
 from app.security import secret_in_address
 from app.services import dashboard, therapy
+from app.services.dashboard import CoupleView
 from app.services.pairing import active_couple
-from app.services.therapy import Access
+from app.services.therapy import Access, LinkView
 
 bp = Blueprint("sharing", __name__)
 
@@ -100,17 +101,19 @@ def accept_code() -> ResponseReturnValue:
         return _page(400, code_error=exc.message, code=request.form.get("code", ""))
 
 
+def _preview(lv: LinkView, couple: Couple) -> tuple[LinkView, CoupleView | None,
+                                                     list[charts.Chart]]:
+    """What the therapist would see right now, built the same way (not logged: it's you)."""
+    if not lv.sees.any:
+        return lv, None, []
+    view = dashboard.couple_view(Access(link=lv.link, couple=couple, sees=lv.sees))
+    return lv, view, charts.for_couple(view.insights)
+
+
 def _page(status: int = 200, **context: object) -> ResponseReturnValue:
     couple = active_couple(current_user.id)
-    links = therapy.links_of_couple(current_user) if couple is not None else []
-    previews = []
-    for lv in links:
-        if couple is None or not lv.sees.any:
-            previews.append((lv, None, []))
-            continue
-        # What the therapist would see right now, built the same way (not logged: it's you).
-        view = dashboard.couple_view(Access(link=lv.link, couple=couple, sees=lv.sees))
-        previews.append((lv, view, charts.for_couple(view.insights)))
+    previews = [] if couple is None else [
+        _preview(lv, couple) for lv in therapy.links_of_couple(current_user)]
     partner = couple.other(current_user.id) if couple is not None else None
     return render_template("sharing/index.html", couple=couple, partner=partner,
                            previews=previews, levels=LEVEL_WORDS, default=DEFAULT_LEVEL,
