@@ -92,8 +92,7 @@ def test_every_page_and_socket_shows_only_the_narrower_choice(app: Any, couple: 
     ack = sock.emit("watch", {"couple_id": c.id})
     sock.disconnect()
     assert ack["ok"] is True
-    assert ack["counts"] == {"done": 1, "due": ack["counts"]["due"],
-                             "overdue": ack["counts"]["overdue"]}
+    assert ack["counts"]["done"] == 1 and sorted(ack["counts"]) == ["done", "due", "overdue"]
     assert ack["level"] == LEVELS[min(RANK[a], RANK[b])]
     assert ("ratings" in ack and "insights" in ack) is ratings
     if ratings:

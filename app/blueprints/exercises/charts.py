@@ -144,10 +144,11 @@ def for_page(page: InsightsPage) -> list[Chart]:
     return charts
 
 
-def for_couple(people: list[tuple[str, Insights]]) -> list[Chart]:
+def for_couple(people: list[tuple[str, Insights]] | None) -> list[Chart]:
     """A therapist's charts of a couple: each number with both partners' lines, drawn from
-    the same insights each partner sees on their own page."""
-    if not any(i.trend_ready for _n, i in people):
+    the same insights each partner sees on their own page (none while ratings aren't shared:
+    ``people`` is None)."""
+    if not people or not any(i.trend_ready for _n, i in people):
         return []
     charts = []
     first = people[0][1]

@@ -13,11 +13,12 @@ from app.blueprints.exercises import charts
 from app.domain.errors import DomainError
 from app.domain.therapy.consent import DEFAULT_LEVEL, LEVEL_WORDS, LEVELS
 from app.extensions import limiter
-from app.models import TherapistInvite
+from app.models import Couple, TherapistInvite
 from app.security import secret_in_address
 from app.services import dashboard, therapy
+from app.services.dashboard import CoupleView
 from app.services.pairing import active_couple
-from app.services.therapy import Access
+from app.services.therapy import Access, LinkView
 
 bp = Blueprint("sharing", __name__)
 
@@ -49,6 +50,18 @@ def _partner_accepted(invite: TherapistInvite) -> ResponseReturnValue | None:
     return redirect(url_for("sharing.index"))
 
 
+def _accept(invite: TherapistInvite, level: str | None) -> ResponseReturnValue:
+    """Accept ``invite`` for the two of you (or, if your partner already used it, send you to
+    choose in Settings). A DomainError says why it could not be accepted."""
+    sent = _partner_accepted(invite)
+    if sent is not None:
+        return sent
+    therapy.accept_invite(invite, current_user, level=level,
+                          time_zone=request.form.get("time_zone"))
+    flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")
+    return redirect(url_for("sharing.index"))
+
+
 @bp.get("/t/<token>")
 @secret_in_address
 @partner_account_required
@@ -68,19 +81,12 @@ def accept(token: str) -> ResponseReturnValue:
     """Accept a therapist's invite for the two of you."""
     level = request.form.get("level", "")
     try:
-        inv = therapy.find_invite(token=token)
-        sent = _partner_accepted(inv)
-        if sent is not None:
-            return sent
-        therapy.accept_invite(inv, current_user, level=level,
-                              time_zone=request.form.get("time_zone"))
+        return _accept(therapy.find_invite(token=token), level)
     except DomainError as exc:
         if exc.code == "invite_unknown":
             return render_template("sharing/invite_error.html", message=exc.message), 404
         return _invite_page(token, problem=exc.message, status=400,
                             level=level if level in LEVELS else DEFAULT_LEVEL)
-    flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")
-    return redirect(url_for("sharing.index"))
 
 
 @bp.post("/settings/therapists/code")
@@ -89,29 +95,25 @@ def accept(token: str) -> ResponseReturnValue:
 def accept_code() -> ResponseReturnValue:
     """Accept a therapist's invite by its code."""
     try:
-        inv = therapy.find_invite(code=request.form.get("code", ""))
-        sent = _partner_accepted(inv)
-        if sent is not None:
-            return sent
-        therapy.accept_invite(inv, current_user, level=request.form.get("level"),
-                              time_zone=request.form.get("time_zone"))
+        return _accept(therapy.find_invite(code=request.form.get("code", "")),
+                       request.form.get("level"))
     except DomainError as exc:
         return _page(400, code_error=exc.message, code=request.form.get("code", ""))
-    flash("Accepted. Your therapist sees nothing until your partner accepts too.", "success")
-    return redirect(url_for("sharing.index"))
+
+
+def _preview(lv: LinkView, couple: Couple) -> tuple[LinkView, CoupleView | None,
+                                                     list[charts.Chart]]:
+    """What the therapist would see right now, built the same way (not logged: it's you)."""
+    if not lv.sees.any:
+        return lv, None, []
+    view = dashboard.couple_view(Access(link=lv.link, couple=couple, sees=lv.sees))
+    return lv, view, charts.for_couple(view.insights)
 
 
 def _page(status: int = 200, **context: object) -> ResponseReturnValue:
     couple = active_couple(current_user.id)
-    links = therapy.links_of_couple(current_user) if couple is not None else []
-    previews = []
-    for lv in links:
-        if couple is None or not lv.sees.any:
-            previews.append((lv, None, []))
-            continue
-        # What the therapist would see right now, built the same way (not logged: it's you).
-        view = dashboard.couple_view(Access(link=lv.link, couple=couple, sees=lv.sees))
-        previews.append((lv, view, charts.for_couple(view.insights) if view.insights else []))
+    previews = [] if couple is None else [
+        _preview(lv, couple) for lv in therapy.links_of_couple(current_user)]
     partner = couple.other(current_user.id) if couple is not None else None
     return render_template("sharing/index.html", couple=couple, partner=partner,
                            previews=previews, levels=LEVEL_WORDS, default=DEFAULT_LEVEL,

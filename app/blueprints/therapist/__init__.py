@@ -19,7 +19,6 @@ from app.domain.therapy import schedule
 from app.domain.therapy.consent import LEVEL_WORDS
 from app.extensions import limiter
 from app.services import dashboard, homework, therapy
-from app.services.dashboard import CoupleView
 
 bp = Blueprint("therapist", __name__, url_prefix="/therapist")
 
@@ -64,10 +63,6 @@ def create_invite() -> ResponseReturnValue:
     return redirect(url_for("therapist.index") + "#invite")
 
 
-def _charts(view: CoupleView) -> list[charts.Chart]:
-    return charts.for_couple(view.insights) if view.insights else []
-
-
 def _assign_form(form: dict[str, str] | None = None) -> dict[str, object]:
     today = date.today()
     return {"form": form or {"kind": "speaker_listener", "when": "repeat", "per_week": "3",
@@ -87,9 +82,18 @@ def _couple_page(couple_id: int, *, error: str = "", form: dict[str, str] | None
                  status: int = 200) -> ResponseReturnValue:
     """The couple's page, with the assignment form (and what was wrong with it)."""
     view = dashboard.couple_page(current_user, couple_id)
-    return render_template("therapist/couple.html", view=view, charts=_charts(view),
+    return render_template("therapist/couple.html", view=view,
+                           charts=charts.for_couple(view.insights),
                            errors={"assign": error} if error else {}, levels=LEVEL_WORDS,
                            **_assign_form(form)), status
+
+
+def _form_problem(exc: DomainError) -> str:
+    """What is wrong with a homework form, to show beside it; homework or a couple that isn't
+    yours stays a 404."""
+    if exc.code == "not_found":
+        raise exc
+    return exc.message
 
 
 @bp.post("/couples/<int:couple_id>/homework")
@@ -100,9 +104,7 @@ def assign(couple_id: int) -> ResponseReturnValue:
     try:
         homework.assign(current_user, couple_id, form)
     except DomainError as exc:
-        if exc.code == "not_found":
-            raise
-        return _couple_page(couple_id, error=exc.message, form=form, status=400)
+        return _couple_page(couple_id, error=_form_problem(exc), form=form, status=400)
     flash("Homework assigned. The couple sees it on their Home screen.", "success")
     return redirect(url_for("therapist.couple", couple_id=couple_id))
 
@@ -123,9 +125,7 @@ def edit_homework(homework_id: int) -> ResponseReturnValue:
         try:
             homework.edit(current_user, homework_id, form)
         except DomainError as exc:
-            if exc.code == "not_found":
-                raise
-            error = exc.message
+            error = _form_problem(exc)
         else:
             flash("Homework changed.", "success")
             return redirect(url_for("therapist.couple", couple_id=hw.couple_id))
@@ -162,8 +162,8 @@ def print_page(couple_id: int) -> ResponseReturnValue:
         flash("Pick a date for “since”; showing everything.", "error")
     view = dashboard.couple_page(current_user, couple_id, since=since,
                                  what="Print page: before our next session")
-    return render_template("therapist/print.html", view=view, charts=_charts(view),
-                           since=since, levels=LEVEL_WORDS)
+    return render_template("therapist/print.html", view=view,
+                           charts=charts.for_couple(view.insights), since=since, levels=LEVEL_WORDS)
 
 
 @bp.get("/couples/<int:couple_id>/exercises/<int:exercise_id>")
